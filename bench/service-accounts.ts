@@ -1,0 +1,191 @@
+// Benchmark: service-account create through the bridge against the same minimal admin calls made
+// directly at Keycloak, and the list endpoint with 100 and with 10,000 SAs in the tenant.
+// Run: npm run bench   (BENCH_CREATES=N to change the sample size)
+// It starts the local Keycloak with the launcher (own data dir under .data/bench) unless
+// KEYCLOAK_URL + BENCH_ADMIN_CLIENT_ID/SECRET (a master admin) + KEYCLOAK_ADMIN_CLIENT_SECRET are set.
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { rm } from 'node:fs/promises';
+import { loadConfig, repoRoot } from '../src/config.ts';
+import { openDatabase } from '../src/db/client.ts';
+import { buildAppFrom, createDependencies } from '../src/dependencies.ts';
+import { grantBridgeRealmAccess, importRealm, startLocalKeycloak, type LocalKeycloak } from '../src/keycloak/local-server.ts';
+import { renderTenantRealm } from '../src/keycloak/realm-template.ts';
+import { newClientId, newServiceAccountId } from '../src/lib/ids.ts';
+import { createLogger } from '../src/logging/logger.ts';
+import { percentile, printTable } from './stats.ts';
+
+const env = process.env;
+const creates = Number(env.BENCH_CREATES ?? 60);
+const listSamples = Number(env.BENCH_LIST_SAMPLES ?? 200);
+
+async function token(url: string, realm: string, form: Record<string, string>): Promise<string> {
+  const response = await fetch(`${url}/realms/${realm}/protocol/openid-connect/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form),
+  });
+  if (!response.ok) throw new Error(`token: HTTP ${response.status}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+async function main() {
+  let local: LocalKeycloak | undefined;
+  let kcUrl: string;
+  let bootstrap: { realm: 'master'; clientId: string; clientSecret: string };
+  let bridge: { clientId: string; clientSecret: string };
+  if (env.KEYCLOAK_URL) {
+    kcUrl = env.KEYCLOAK_URL;
+    bootstrap = { realm: 'master', clientId: env.BENCH_ADMIN_CLIENT_ID!, clientSecret: env.BENCH_ADMIN_CLIENT_SECRET! };
+    bridge = { clientId: env.KEYCLOAK_ADMIN_CLIENT_ID ?? 'sa-bridge-admin', clientSecret: env.KEYCLOAK_ADMIN_CLIENT_SECRET! };
+  } else {
+    local = await startLocalKeycloak({
+      port: 8280,
+      managementPort: 9280,
+      dataDir: path.join(repoRoot, '.data', 'bench', 'keycloak'),
+      cacheDir: env.KEYCLOAK_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'sa-bridge'),
+      realmsDir: path.join(repoRoot, 'keycloak-realm'),
+      javaHome: env.JAVA_HOME,
+      env,
+      log: (m) => console.error(`[bench] ${m}`),
+    });
+    kcUrl = local.url;
+    bootstrap = local.bootstrapAdmin;
+    bridge = local.bridgeAdmin;
+  }
+
+  const realm = `bench-${randomBytes(3).toString('hex')}`;
+  const representation = renderTenantRealm(realm) as Record<string, unknown>;
+  representation.users = [
+    {
+      username: 'alice', enabled: true, emailVerified: true, firstName: 'Alice', lastName: 'Bench', email: `alice@${realm}.example`,
+      credentials: [{ type: 'password', value: 'demo', temporary: false }], realmRoles: ['tenant-admin'],
+    },
+  ];
+  await importRealm(kcUrl, bootstrap, representation);
+  await grantBridgeRealmAccess(kcUrl, bootstrap, bridge.clientId, realm);
+
+  const dbDir = path.join(repoRoot, '.data', 'bench', `pglite-${realm}`);
+  const db = await openDatabase(env.DATABASE_URL ? { kind: 'postgres', url: env.DATABASE_URL } : { kind: 'pglite', dataDir: dbDir });
+  const config = loadConfig({ KEYCLOAK_URL: kcUrl, KEYCLOAK_ADMIN_CLIENT_ID: bridge.clientId, KEYCLOAK_ADMIN_CLIENT_SECRET: bridge.clientSecret, LOG_LEVEL: 'silent', RECONCILE_INTERVAL_MS: '0' });
+  const deps = createDependencies({
+    config,
+    logger: createLogger('silent'),
+    db,
+    keycloak: { url: kcUrl, publicUrl: kcUrl, adminRealm: 'master', adminClientId: bridge.clientId, adminClientSecret: bridge.clientSecret },
+  });
+  await deps.tenants.register([{ realm, displayName: realm }]);
+  const server = buildAppFrom(deps).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const userToken = await token(kcUrl, realm, { grant_type: 'password', client_id: 'portal', username: 'alice', password: 'demo' });
+
+  // The direct path: the same admin calls the bridge makes, with the bridge's own admin client
+  // (token fetched once, connections kept alive by fetch), minus everything the bridge adds.
+  const adminToken = await token(kcUrl, 'master', { grant_type: 'client_credentials', client_id: bridge.clientId, client_secret: bridge.clientSecret });
+  const admin = (p: string, init: RequestInit = {}) =>
+    fetch(`${kcUrl}/admin/realms/${realm}${p}`, { ...init, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' } });
+  const roleId = ((await (await admin('/roles/tenant-admin')).json()) as { id: string }).id;
+  async function createDirect(i: number) {
+    const created = await admin('/clients', {
+      method: 'POST',
+      body: JSON.stringify({
+        clientId: `direct-${i}-${randomBytes(3).toString('hex')}`, publicClient: false, serviceAccountsEnabled: true,
+        standardFlowEnabled: false, directAccessGrantsEnabled: false, implicitFlowEnabled: false,
+      }),
+    });
+    const uuid = created.headers.get('location')!.split('/').pop()!;
+    await created.body?.cancel();
+    const [user, secret] = await Promise.all([
+      admin(`/clients/${uuid}/service-account-user`).then((r) => r.json() as Promise<{ id: string }>),
+      admin(`/clients/${uuid}/client-secret`).then((r) => r.json()),
+    ]);
+    const mapped = await admin(`/users/${user.id}/role-mappings/realm`, { method: 'POST', body: JSON.stringify([{ id: roleId, name: 'tenant-admin' }]) });
+    await mapped.body?.cancel();
+    return secret;
+  }
+  async function createViaBridge(i: number) {
+    const response = await fetch(`${base}/v1/service-accounts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${userToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `bench-${i}` }),
+    });
+    if (response.status !== 201) throw new Error(`bridge create: HTTP ${response.status} ${await response.text()}`);
+    await response.json();
+  }
+  const time = async (fn: () => Promise<unknown>) => {
+    const t0 = performance.now();
+    await fn();
+    return performance.now() - t0;
+  };
+
+  for (let i = 0; i < 5; i += 1) {
+    await createDirect(10_000 + i);
+    await createViaBridge(10_000 + i);
+  }
+  const direct: number[] = [];
+  const viaBridge: number[] = [];
+  for (let i = 0; i < creates; i += 1) {
+    // Interleaved, so that both paths see the same Keycloak (its database grows as we go).
+    direct.push(await time(() => createDirect(i)));
+    viaBridge.push(await time(() => createViaBridge(i)));
+  }
+
+  // List: top the tenant up to 100 rows, measure; then to 10,000 rows, measure. The list reads
+  // our database only, so the extra rows are inserted there directly.
+  async function topUp(total: number) {
+    const have = await db.prisma.serviceAccount.count({ where: { tenant: realm } });
+    const rows = Array.from({ length: total - have }, (_, k) => {
+      const name = `filler-${have + k}`;
+      return {
+        id: newServiceAccountId(), tenant: realm, name, clientId: newClientId(name), role: 'viewer', status: 'active' as const,
+        createdByType: 'user' as const, createdById: 'bench', createdByName: 'bench', createdAt: new Date(Date.now() - (have + k) * 1000),
+      };
+    });
+    for (let i = 0; i < rows.length; i += 1000) await db.prisma.serviceAccount.createMany({ data: rows.slice(i, i + 1000) });
+  }
+  async function listTimes(): Promise<number[]> {
+    const url = `${base}/v1/service-accounts?limit=100`;
+    const call = async () => {
+      const response = await fetch(url, { headers: { authorization: `Bearer ${userToken}` } });
+      const body = (await response.json()) as { items: unknown[] };
+      if (body.items.length !== 100) throw new Error('expected a full page');
+    };
+    for (let i = 0; i < 20; i += 1) await call();
+    const samples: number[] = [];
+    for (let i = 0; i < listSamples; i += 1) samples.push(await time(call));
+    return samples;
+  }
+  await topUp(100);
+  const list100 = await listTimes();
+  await topUp(10_000);
+  const list10k = await listTimes();
+
+  const rows = [
+    ['create, direct Keycloak admin calls', percentile(direct, 50), percentile(direct, 95), creates],
+    ['create, through sa-bridge', percentile(viaBridge, 50), percentile(viaBridge, 95), creates],
+    ['list limit=100, 100 SAs in tenant', percentile(list100, 50), percentile(list100, 95), listSamples],
+    ['list limit=100, 10,000 SAs in tenant', percentile(list10k, 50), percentile(list10k, 95), listSamples],
+  ] as const;
+  printTable(rows);
+  console.log(`create p50 ratio bridge/direct: ${(percentile(viaBridge, 50) / percentile(direct, 50)).toFixed(3)} (target <= 1.15)`);
+  console.log(`list p50 ratio 10,000/100:     ${(percentile(list10k, 50) / percentile(list100, 50)).toFixed(3)} (target <= 1.5)`);
+  console.log(`database: ${env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'PGlite'}; Keycloak ${kcUrl}`);
+
+  server.closeAllConnections();
+  server.close();
+  await db.close();
+  await fetch(`${kcUrl}/admin/realms/${realm}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${await token(kcUrl, 'master', { grant_type: 'client_credentials', client_id: bootstrap.clientId, client_secret: bootstrap.clientSecret })}` },
+  });
+  await rm(dbDir, { recursive: true, force: true });
+  await local?.stop();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,132 @@
+// Verifies Keycloak-issued access tokens. The issuer selects the realm; only realms the bridge
+// knows are trusted, so an unknown issuer is rejected before any key is fetched. Each realm's
+// JWKS is fetched once and cached by jose (refetched on an unknown `kid`, at most once per
+// cooldown), so a verification costs no network round trip in the steady state.
+import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { RoleNames } from '../config.ts';
+import { InvalidTokenError, KeycloakUnavailableError } from '../errors/app-error.ts';
+import type { Principal } from './principal.ts';
+import { resolveRole } from './roles.ts';
+
+export interface TokenVerifierOptions {
+  /** Base of token issuers, e.g. http://127.0.0.1:8180 (iss = <base>/realms/<realm>). */
+  issuerBaseUrl: string;
+  /** Where the bridge fetches JWKS from (differs from the issuer base behind a proxy). */
+  keycloakUrl: string;
+  platformRealm: string;
+  roleNames: RoleNames;
+  isKnownRealm: (realm: string) => Promise<boolean>;
+  jwksCooldownMs: number;
+  jwksCacheMaxAgeMs: number;
+  jwksTimeoutMs: number;
+  clockToleranceS: number;
+}
+
+export interface TokenVerifier {
+  verify(token: string): Promise<Principal>;
+}
+
+// Keycloak's admin tokens and ours are signed with RS256 by default; allow the asymmetric
+// algorithms Keycloak offers and never HS* or none.
+const allowedAlgorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+const realmNamePattern = /^[A-Za-z0-9._-]{1,255}$/;
+
+type KeycloakClaims = JWTPayload & {
+  typ?: string;
+  azp?: string;
+  preferred_username?: string;
+  client_id?: string;
+  realm_access?: { roles?: unknown };
+};
+
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const jwksByRealm = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+  const issuerPrefix = `${options.issuerBaseUrl}/realms/`;
+
+  function jwksFor(realm: string) {
+    let jwks = jwksByRealm.get(realm);
+    if (!jwks) {
+      const url = new URL(`${options.keycloakUrl}/realms/${encodeURIComponent(realm)}/protocol/openid-connect/certs`);
+      jwks = createRemoteJWKSet(url, {
+        cooldownDuration: options.jwksCooldownMs,
+        cacheMaxAge: options.jwksCacheMaxAgeMs,
+        timeoutDuration: options.jwksTimeoutMs,
+      });
+      jwksByRealm.set(realm, jwks);
+    }
+    return jwks;
+  }
+
+  async function verify(token: string): Promise<Principal> {
+    let unverified: JWTPayload;
+    try {
+      unverified = decodeJwt(token);
+    } catch (error) {
+      throw new InvalidTokenError('The access token is malformed', error);
+    }
+    const issuer = unverified.iss;
+    if (typeof issuer !== 'string' || !issuer.startsWith(issuerPrefix)) {
+      throw new InvalidTokenError('The token was not issued by the configured Keycloak');
+    }
+    const realm = issuer.slice(issuerPrefix.length);
+    if (!realmNamePattern.test(realm) || !(await options.isKnownRealm(realm))) {
+      throw new InvalidTokenError('The token was issued by a realm this bridge does not know');
+    }
+
+    let claims: KeycloakClaims;
+    try {
+      const verified = await jwtVerify<KeycloakClaims>(token, jwksFor(realm), {
+        issuer,
+        algorithms: allowedAlgorithms,
+        clockTolerance: options.clockToleranceS,
+        requiredClaims: ['exp', 'sub'],
+      });
+      claims = verified.payload;
+    } catch (error) {
+      // Failing to reach the realm's JWKS says nothing about the token: that is upstream trouble.
+      if (error instanceof joseErrors.JWKSTimeout || !(error instanceof joseErrors.JOSEError)) {
+        throw new KeycloakUnavailableError('The realm signing keys could not be fetched; try again later', error);
+      }
+      throw new InvalidTokenError(describeJoseFailure(error), error);
+    }
+    // Keycloak marks access tokens typ=Bearer; ID and refresh tokens must not authorize API calls.
+    if (claims.typ !== undefined && claims.typ !== 'Bearer') {
+      throw new InvalidTokenError('The token is not an access token');
+    }
+
+    const realmRoles = Array.isArray(claims.realm_access?.roles)
+      ? claims.realm_access.roles.filter((r): r is string => typeof r === 'string')
+      : [];
+    const isServiceAccount =
+      typeof claims.client_id === 'string' &&
+      typeof claims.preferred_username === 'string' &&
+      claims.preferred_username.startsWith('service-account-');
+    return {
+      realm,
+      role: resolveRole(realmRoles, realm, options.platformRealm, options.roleNames),
+      actor: {
+        type: isServiceAccount ? 'service_account' : 'user',
+        id: claims.sub as string,
+        name: (isServiceAccount ? claims.client_id : claims.preferred_username) ?? (claims.sub as string),
+      },
+      clientId: claims.azp,
+      tokenId: claims.jti,
+      issuedAt: claims.iat,
+      expiresAt: claims.exp as number,
+    };
+  }
+
+  return { verify };
+}
+
+function describeJoseFailure(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'The token has expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === 'nbf') return 'The token is not valid yet';
+    return `The token's ${error.claim} claim is not valid`;
+  }
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'The token signature is not valid';
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'The token was signed with a key this realm does not publish';
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'The token uses a signing algorithm that is not accepted';
+  return 'The token could not be verified';
+}

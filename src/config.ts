@@ -1,0 +1,179 @@
+// The only reader of process.env. Everything else receives a typed Config.
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .optional()
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const httpUrl = z
+  .url({ protocol: /^https?$/ })
+  .transform((v) => v.replace(/\/+$/, ''));
+
+const envSchema = z
+  .object({
+    HOST: z.string().default('127.0.0.1'),
+    PORT: port.default(3000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
+    TRUST_PROXY: booleanFlag,
+    BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(65_536),
+
+    DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+
+    KEYCLOAK_URL: optionalString.pipe(httpUrl.optional()),
+    KEYCLOAK_PUBLIC_URL: optionalString.pipe(httpUrl.optional()),
+    KEYCLOAK_ADMIN_REALM: z.string().min(1).default('master'),
+    KEYCLOAK_ADMIN_CLIENT_ID: z.string().min(1).default('sa-bridge-admin'),
+    KEYCLOAK_ADMIN_CLIENT_SECRET: optionalString,
+    KEYCLOAK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    KEYCLOAK_PORT: port.default(8180),
+    KEYCLOAK_MANAGEMENT_PORT: port.default(9180),
+    KEYCLOAK_CACHE_DIR: z.string().default(path.join(os.homedir(), '.cache', 'sa-bridge')),
+    KEYCLOAK_START_TIMEOUT_MS: z.coerce.number().int().min(10_000).default(300_000),
+    JAVA_HOME: optionalString,
+
+    PLATFORM_REALM: z.string().min(1).default('platform'),
+    ROLE_CPI_ADMIN: z.string().min(1).default('cpi-admin'),
+    ROLE_TENANT_ADMIN: z.string().min(1).default('tenant-admin'),
+    ROLE_DEVOPS: z.string().min(1).default('devops'),
+    ROLE_VIEWER: z.string().min(1).default('viewer'),
+
+    IDEMPOTENCY_ENCRYPTION_KEY: optionalString.pipe(
+      z
+        .string()
+        .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')
+        .optional(),
+    ),
+    RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+    RECONCILE_STALE_AFTER_MS: z.coerce.number().int().min(0).default(120_000),
+
+    JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).default(30_000),
+    JWKS_CACHE_MAX_AGE_MS: z.coerce.number().int().min(1000).default(600_000),
+    TOKEN_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(5),
+  });
+
+/** Rules across keys, checked on the raw values so they are reported with every other problem. */
+function crossKeyProblems(env: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  if (env.KEYCLOAK_URL?.trim() && !env.KEYCLOAK_ADMIN_CLIENT_SECRET?.trim()) {
+    problems.push('KEYCLOAK_ADMIN_CLIENT_SECRET is required when KEYCLOAK_URL is set');
+  }
+  return problems;
+}
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface RoleNames {
+  cpiAdmin: string;
+  tenantAdmin: string;
+  devops: string;
+  viewer: string;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  logLevel: Env['LOG_LEVEL'];
+  dataDir: string;
+  trustProxy: boolean;
+  bodyLimitBytes: number;
+  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+  keycloak: {
+    /** Absent: the bridge starts its own local Keycloak (the embedded default). */
+    url: string | undefined;
+    /** Base of token issuers when clients reach Keycloak under another name than the bridge does. */
+    publicUrl: string | undefined;
+    adminRealm: string;
+    adminClientId: string;
+    adminClientSecret: string | undefined;
+    timeoutMs: number;
+    local: {
+      port: number;
+      managementPort: number;
+      cacheDir: string;
+      dataDir: string;
+      realmsDir: string;
+      startTimeoutMs: number;
+      javaHome: string | undefined;
+    };
+  };
+  platformRealm: string;
+  roles: RoleNames;
+  auth: { jwksCooldownMs: number; jwksCacheMaxAgeMs: number; clockToleranceS: number };
+  /** Absent: main.ts keeps a generated key under dataDir. */
+  idempotencyKey: Buffer | undefined;
+  reconciler: { intervalMs: number; staleAfterMs: number };
+  /** Environment handed to child processes (the local Keycloak). */
+  childEnv: NodeJS.ProcessEnv;
+}
+
+export class InvalidConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+    this.name = 'InvalidConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'} ${issue.message}`)),
+    ...crossKeyProblems(env),
+  ];
+  if (!parsed.success || problems.length > 0) throw new InvalidConfigError(problems);
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    dataDir,
+    trustProxy: e.TRUST_PROXY,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL }
+      : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
+    keycloak: {
+      url: e.KEYCLOAK_URL,
+      publicUrl: e.KEYCLOAK_PUBLIC_URL,
+      adminRealm: e.KEYCLOAK_ADMIN_REALM,
+      adminClientId: e.KEYCLOAK_ADMIN_CLIENT_ID,
+      adminClientSecret: e.KEYCLOAK_ADMIN_CLIENT_SECRET,
+      timeoutMs: e.KEYCLOAK_TIMEOUT_MS,
+      local: {
+        port: e.KEYCLOAK_PORT,
+        managementPort: e.KEYCLOAK_MANAGEMENT_PORT,
+        cacheDir: path.resolve(e.KEYCLOAK_CACHE_DIR),
+        dataDir: path.join(dataDir, 'keycloak'),
+        realmsDir: path.join(repoRoot, 'keycloak-realm'),
+        startTimeoutMs: e.KEYCLOAK_START_TIMEOUT_MS,
+        javaHome: e.JAVA_HOME,
+      },
+    },
+    platformRealm: e.PLATFORM_REALM,
+    roles: {
+      cpiAdmin: e.ROLE_CPI_ADMIN,
+      tenantAdmin: e.ROLE_TENANT_ADMIN,
+      devops: e.ROLE_DEVOPS,
+      viewer: e.ROLE_VIEWER,
+    },
+    auth: {
+      jwksCooldownMs: e.JWKS_COOLDOWN_MS,
+      jwksCacheMaxAgeMs: e.JWKS_CACHE_MAX_AGE_MS,
+      clockToleranceS: e.TOKEN_CLOCK_TOLERANCE_S,
+    },
+    idempotencyKey: e.IDEMPOTENCY_ENCRYPTION_KEY ? Buffer.from(e.IDEMPOTENCY_ENCRYPTION_KEY, 'base64') : undefined,
+    reconciler: { intervalMs: e.RECONCILE_INTERVAL_MS, staleAfterMs: e.RECONCILE_STALE_AFTER_MS },
+    childEnv: { ...env },
+  };
+}

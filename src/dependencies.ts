@@ -1,0 +1,140 @@
+// The composition root: everything the app needs, built from config, a database and a Keycloak
+// connection. main.ts and the integration tests both wire the app through here.
+import { randomBytes } from 'node:crypto';
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+import { buildApp } from './app.ts';
+import { createAuditRepository, type AuditRepository } from './audit/audit-repository.ts';
+import { AuditService } from './audit/audit-service.ts';
+import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.ts';
+import type { Config } from './config.ts';
+import type { Database } from './db/client.ts';
+import { createMetrics, type Metrics } from './http/metrics.ts';
+import { IdempotencyService } from './idempotency/idempotency-service.ts';
+import { KeycloakAdmin } from './keycloak/keycloak-admin.ts';
+import { Reconciler } from './reconciler/reconciler.ts';
+import { createServiceAccountRepository, type ServiceAccountRepository } from './service-accounts/service-account-repository.ts';
+import { ServiceAccountService } from './service-accounts/service-account-service.ts';
+import { TenantDirectory } from './tenants/tenant-directory.ts';
+import { createTenantRepository, type TenantRepository } from './tenants/tenant-repository.ts';
+import { TenantScopeResolver } from './tenants/tenant-scope.ts';
+
+export interface KeycloakConnection {
+  url: string;
+  publicUrl: string;
+  adminRealm: string;
+  adminClientId: string;
+  adminClientSecret: string;
+}
+
+export interface Dependencies {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  keycloak: KeycloakConnection;
+  keycloakAdmin: KeycloakAdmin;
+  tenantRepository: TenantRepository;
+  tenants: TenantDirectory;
+  tenantScope: TenantScopeResolver;
+  verifier: TokenVerifier;
+  metrics: Metrics;
+  auditRepository: AuditRepository;
+  audit: AuditService;
+  serviceAccountRepository: ServiceAccountRepository;
+  serviceAccounts: ServiceAccountService;
+  idempotency: IdempotencyService;
+  reconciler: Reconciler;
+}
+
+export function createDependencies(input: {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  keycloak: KeycloakConnection;
+  idempotencyKey?: Buffer;
+}): Dependencies {
+  const { config, logger, db, keycloak } = input;
+  const keycloakAdmin = new KeycloakAdmin({
+    keycloakUrl: keycloak.url,
+    adminRealm: keycloak.adminRealm,
+    clientId: keycloak.adminClientId,
+    clientSecret: keycloak.adminClientSecret,
+    timeoutMs: config.keycloak.timeoutMs,
+  });
+  const tenantRepository = createTenantRepository(db.prisma);
+  const tenants = new TenantDirectory(tenantRepository, { platformRealm: config.platformRealm });
+  const verifier = createTokenVerifier({
+    issuerBaseUrl: keycloak.publicUrl,
+    keycloakUrl: keycloak.url,
+    platformRealm: config.platformRealm,
+    roleNames: config.roles,
+    isKnownRealm: (realm) => tenants.isKnownRealm(realm),
+    jwksCooldownMs: config.auth.jwksCooldownMs,
+    jwksCacheMaxAgeMs: config.auth.jwksCacheMaxAgeMs,
+    jwksTimeoutMs: config.keycloak.timeoutMs,
+    clockToleranceS: config.auth.clockToleranceS,
+  });
+  const auditRepository = createAuditRepository(db.prisma);
+  const audit = new AuditService(auditRepository, logger);
+  const serviceAccountRepository = createServiceAccountRepository(db.prisma);
+  const serviceAccounts = new ServiceAccountService({
+    repository: serviceAccountRepository,
+    keycloak: keycloakAdmin,
+    audit,
+    logger,
+    roleNames: config.roles,
+    platformRealm: config.platformRealm,
+  });
+  const idempotency = new IdempotencyService(db.prisma, {
+    encryptionKey: input.idempotencyKey ?? config.idempotencyKey ?? randomBytes(32),
+  });
+  const reconciler = new Reconciler({
+    repository: serviceAccountRepository,
+    tenants: tenantRepository,
+    keycloak: keycloakAdmin,
+    service: serviceAccounts,
+    audit,
+    logger,
+    staleAfterMs: config.reconciler.staleAfterMs,
+  });
+  return {
+    config,
+    logger,
+    db,
+    keycloak,
+    keycloakAdmin,
+    tenantRepository,
+    tenants,
+    tenantScope: new TenantScopeResolver(tenants),
+    verifier,
+    metrics: createMetrics(),
+    auditRepository,
+    audit,
+    serviceAccountRepository,
+    serviceAccounts,
+    idempotency,
+    reconciler,
+  };
+}
+
+export function buildAppFrom(deps: Dependencies): Express {
+  return buildApp({
+    logger: deps.logger,
+    verifier: deps.verifier,
+    metrics: deps.metrics,
+    bodyLimitBytes: deps.config.bodyLimitBytes,
+    trustProxy: deps.config.trustProxy,
+    readinessChecks: [
+      { name: 'database', check: () => deps.db.ping() },
+      { name: 'keycloak', check: () => deps.keycloakAdmin.ping() },
+    ],
+    serviceAccountRepository: deps.serviceAccountRepository,
+    serviceAccounts: {
+      service: deps.serviceAccounts,
+      tenantScope: deps.tenantScope,
+      idempotency: deps.idempotency,
+      issuerBaseUrl: deps.keycloak.publicUrl,
+    },
+    audit: { repository: deps.auditRepository, tenantScope: deps.tenantScope },
+  });
+}

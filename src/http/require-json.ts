@@ -1,0 +1,21 @@
+import type { RequestHandler } from 'express';
+import { AppError } from '../errors/app-error.ts';
+
+export class UnsupportedMediaTypeError extends AppError {
+  constructor() {
+    super('unsupported_media_type', 'Send the request body as application/json');
+    this.name = 'UnsupportedMediaTypeError';
+  }
+}
+
+/** A mutation with a body that is not JSON is 415, rather than being read as an empty body. */
+export function requireJsonBody(): RequestHandler {
+  return function requireJson(req, _res, next) {
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    if (['POST', 'PUT', 'PATCH'].includes(req.method) && hasBody && !req.is(['application/json', 'application/*+json'])) {
+      next(new UnsupportedMediaTypeError());
+      return;
+    }
+    next();
+  };
+}

@@ -1,0 +1,160 @@
+// Idempotency-Key (IETF httpapi draft "The Idempotency-Key HTTP Header Field") for POSTs:
+//  - the first request with a key runs and its response is stored;
+//  - a retry with the same key and the same request gets the stored response again;
+//  - the same key with a different request is 422; a retry while the first runs is 409.
+// Keys are scoped to (tenant, actor). Stored responses contain secrets shown once, so they are
+// kept only as AES-256-GCM ciphertext under a server key, and expire after 24 hours.
+// 5xx outcomes are not stored: the operation did not happen, so a retry should run it again.
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
+import { AppError } from '../errors/app-error.ts';
+import { newIdempotencyRecordId } from '../lib/ids.ts';
+
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface IdempotencyScope {
+  tenant: string;
+  actorId: string;
+  key: string;
+}
+
+export interface IdempotencyOptions {
+  encryptionKey: Buffer;
+  ttlMs?: number;
+  /** An in-progress record older than this is treated as abandoned (its process died). */
+  leaseMs?: number;
+}
+
+const keyPattern = /^[\x21-\x7e]{1,255}$/;
+
+/** The draft sends the key as a structured-field string ("..."); a bare token is accepted too. */
+export function parseIdempotencyKey(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const trimmed = header.trim();
+  const unquoted = trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"') ? trimmed.slice(1, -1) : trimmed;
+  if (!keyPattern.test(unquoted)) {
+    throw new AppError('invalid_request', 'Idempotency-Key must be 1-255 printable ASCII characters');
+  }
+  return unquoted;
+}
+
+export function hashRequest(parts: { method: string; path: string; body: unknown }): string {
+  return createHash('sha256').update(JSON.stringify([parts.method, parts.path, canonicalize(parts.body)])).digest('base64url');
+}
+
+function canonicalize(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonicalize);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.keys(value as object).sort().map((k) => [k, canonicalize((value as Record<string, unknown>)[k])]));
+  }
+  return value;
+}
+
+export class IdempotencyService {
+  private readonly ttlMs: number;
+  private readonly leaseMs: number;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly options: IdempotencyOptions,
+  ) {
+    if (options.encryptionKey.length !== 32) throw new Error('the idempotency encryption key must be 32 bytes');
+    this.ttlMs = options.ttlMs ?? 24 * 60 * 60 * 1000;
+    this.leaseMs = options.leaseMs ?? 60_000;
+  }
+
+  async run(scope: IdempotencyScope, requestHash: string, operation: () => Promise<StoredResponse>): Promise<StoredResponse & { replayed: boolean }> {
+    const claimed = await this.claim(scope, requestHash);
+    if (claimed.kind === 'replay') return { ...claimed.response, replayed: true };
+    let response: StoredResponse;
+    try {
+      response = await operation();
+    } catch (error) {
+      const status = error instanceof AppError ? error.status : 500;
+      if (status >= 500 || !(error instanceof AppError)) await this.release(claimed.id);
+      else await this.complete(claimed.id, { status, body: { __error: true, code: error.code, detail: error.detail } });
+      throw error;
+    }
+    if (response.status >= 500) await this.release(claimed.id);
+    else await this.complete(claimed.id, response);
+    return { ...response, replayed: false };
+  }
+
+  private async claim(scope: IdempotencyScope, requestHash: string): Promise<{ kind: 'run'; id: string } | { kind: 'replay'; response: StoredResponse }> {
+    const now = new Date();
+    const id = newIdempotencyRecordId();
+    try {
+      await this.prisma.idempotencyKey.create({
+        data: { id, ...scope, requestHash, state: 'in_progress', expiresAt: new Date(now.getTime() + this.ttlMs) },
+      });
+      return { kind: 'run', id };
+    } catch (error) {
+      if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') && !String(error).includes('23505')) throw error;
+    }
+    const existing = await this.prisma.idempotencyKey.findUnique({ where: { tenant_actorId_key: scope } });
+    if (!existing) return this.claim(scope, requestHash);
+    const expired = existing.expiresAt <= now;
+    const abandoned = existing.state === 'in_progress' && now.getTime() - existing.createdAt.getTime() > this.leaseMs;
+    if (expired || abandoned) {
+      // Take the key over only if nobody else did in the meantime (compare-and-set on its id).
+      const taken = await this.prisma.idempotencyKey.updateMany({
+        where: { id: existing.id, state: existing.state, createdAt: existing.createdAt },
+        data: { id, requestHash, state: 'in_progress', responseStatus: null, responseBody: null, createdAt: now, expiresAt: new Date(now.getTime() + this.ttlMs) },
+      });
+      if (taken.count === 1) return { kind: 'run', id };
+      return this.claim(scope, requestHash);
+    }
+    if (existing.requestHash !== requestHash) {
+      throw new AppError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request');
+    }
+    if (existing.state === 'in_progress' || !existing.responseBody || existing.responseStatus === null) {
+      throw new AppError('idempotency_request_in_progress', 'The first request with this Idempotency-Key is still running; retry later', {
+        headers: { 'Retry-After': '1' },
+      });
+    }
+    const response = this.decrypt(existing.responseBody, existing.id);
+    const body = response.body as { __error?: boolean; code?: string; detail?: string };
+    if (body?.__error) throw new AppError(body.code as never, body.detail);
+    return { kind: 'replay', response };
+  }
+
+  private async complete(id: string, response: StoredResponse): Promise<void> {
+    await this.prisma.idempotencyKey.update({
+      where: { id },
+      data: { state: 'completed', responseStatus: response.status, responseBody: this.encrypt(response, id) },
+    });
+  }
+
+  private async release(id: string): Promise<void> {
+    await this.prisma.idempotencyKey.deleteMany({ where: { id } });
+  }
+
+  async purgeExpired(now = new Date()): Promise<number> {
+    const { count } = await this.prisma.idempotencyKey.deleteMany({ where: { expiresAt: { lte: now } } });
+    return count;
+  }
+
+  // The record id is the additional authenticated data, so a ciphertext cannot be moved to
+  // another record.
+  private encrypt(response: StoredResponse, id: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.options.encryptionKey, iv);
+    cipher.setAAD(Buffer.from(id));
+    const ciphertext = Buffer.concat([cipher.update(JSON.stringify(response), 'utf8'), cipher.final()]);
+    return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
+  }
+
+  private decrypt(stored: string, id: string): StoredResponse {
+    const [version, iv, tag, ciphertext] = stored.split('.');
+    if (version !== 'v1' || !iv || !tag || !ciphertext) throw new Error('unknown idempotency record format');
+    const decipher = createDecipheriv('aes-256-gcm', this.options.encryptionKey, Buffer.from(iv, 'base64url'));
+    decipher.setAAD(Buffer.from(id));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    const plaintext = Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
+    return JSON.parse(plaintext.toString('utf8')) as StoredResponse;
+  }
+}

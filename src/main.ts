@@ -1,0 +1,133 @@
+// Entry point: config -> Keycloak (existing, or the local one) -> database -> app -> listen,
+// and a graceful shutdown that stops everything it started.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { InvalidConfigError, loadConfig, type Config } from './config.ts';
+import { describeTarget, openDatabase, type Database } from './db/client.ts';
+import { buildAppFrom, createDependencies, type KeycloakConnection } from './dependencies.ts';
+import { startLocalKeycloak, type LocalKeycloak } from './keycloak/local-server.ts';
+import { createLogger, type Logger } from './logging/logger.ts';
+
+async function connectKeycloak(config: Config, logger: Logger): Promise<{ connection: KeycloakConnection; local?: LocalKeycloak }> {
+  if (config.keycloak.url) {
+    logger.info({ keycloak: config.keycloak.url }, 'using existing Keycloak');
+    return {
+      connection: {
+        url: config.keycloak.url,
+        publicUrl: config.keycloak.publicUrl ?? config.keycloak.url,
+        adminRealm: config.keycloak.adminRealm,
+        adminClientId: config.keycloak.adminClientId,
+        adminClientSecret: config.keycloak.adminClientSecret as string,
+      },
+    };
+  }
+  const local = await startLocalKeycloak({
+    ...config.keycloak.local,
+    env: config.childEnv,
+    log: (msg) => logger.info(msg),
+  });
+  logger.info({ keycloak: local.url, version: local.keycloakVersion, java: local.javaVersion }, 'local Keycloak ready');
+  return {
+    local,
+    connection: {
+      url: local.url,
+      publicUrl: local.url,
+      adminRealm: local.bridgeAdmin.realm,
+      adminClientId: local.bridgeAdmin.clientId,
+      adminClientSecret: local.bridgeAdmin.clientSecret,
+    },
+  };
+}
+
+/** The embedded default keeps a generated key, so stored idempotent replies survive restarts. */
+async function loadIdempotencyKey(config: Config): Promise<Buffer> {
+  if (config.idempotencyKey) return config.idempotencyKey;
+  const file = path.join(config.dataDir, 'secrets', 'idempotency.key');
+  try {
+    const key = Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');
+    if (key.length === 32) return key;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const key = randomBytes(32);
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeFile(file, key.toString('base64'), { mode: 0o600 });
+  return key;
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof InvalidConfigError) {
+      console.error(`sa-bridge: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const startedAt = Date.now();
+
+  let local: LocalKeycloak | undefined;
+  let db: Database | undefined;
+  let server: Server | undefined;
+  let reconciler: { stop(): Promise<void> } | undefined;
+  let stopping = false;
+
+  async function shutdown(reason: string, exitCode = 0): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ reason }, 'shutting down');
+    const hardStop = setTimeout(() => process.exit(exitCode || 1), 20_000);
+    hardStop.unref();
+    if (server) {
+      const closing = new Promise<void>((resolve) => server!.close(() => resolve()));
+      server.closeIdleConnections();
+      await closing;
+    }
+    await reconciler?.stop();
+    await db?.close().catch((err: unknown) => logger.warn({ err }, 'closing the database failed'));
+    await local?.stop().catch((err: unknown) => logger.warn({ err }, 'stopping Keycloak failed'));
+    logger.info('stopped');
+    process.exit(exitCode);
+  }
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  try {
+    const [keycloak, database] = await Promise.all([
+      connectKeycloak(config, logger),
+      openDatabase(config.database, { log: (msg) => logger.info(msg) }),
+    ]);
+    local = keycloak.local;
+    db = database;
+    logger.info({ database: describeTarget(config.database) }, 'database ready');
+
+    const deps = createDependencies({ config, logger, db, keycloak: keycloak.connection, idempotencyKey: await loadIdempotencyKey(config) });
+    const realms = await deps.tenants.syncFromKeycloak(deps.keycloakAdmin);
+    logger.info({ realms }, 'tenants registered');
+    if (config.reconciler.intervalMs > 0) {
+      deps.reconciler.start(config.reconciler.intervalMs);
+      reconciler = deps.reconciler;
+    }
+
+    const app = buildAppFrom(deps);
+    server = app.listen(config.port, config.host);
+    await new Promise<void>((resolve, reject) => {
+      server!.once('listening', resolve);
+      server!.once('error', reject);
+    });
+    // Longer than common load balancer idle timeouts, so they close idle connections first.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+    logger.info({ url: `http://${config.host}:${config.port}`, startupMs: Date.now() - startedAt }, 'sa-bridge listening');
+  } catch (error) {
+    logger.fatal({ err: error }, 'start failed');
+    await shutdown('start failed', 1);
+  }
+}
+
+void main();

@@ -1,0 +1,108 @@
+import { Prisma, type PrismaClient, type ServiceAccount } from '../generated/prisma/client.ts';
+import type { Cursor } from '../lib/cursor.ts';
+
+export type ServiceAccountRow = ServiceAccount;
+export type ServiceAccountStatus = ServiceAccount['status'];
+export const liveStatuses: ServiceAccountStatus[] = ['active', 'disabled', 'deleting'];
+
+export class NameTakenError extends Error {
+  constructor(readonly serviceAccountName: string) {
+    super(`a live service account is already named ${serviceAccountName}`);
+    this.name = 'NameTakenError';
+  }
+}
+
+export interface ListQuery {
+  tenant: string;
+  limit: number;
+  after?: Cursor;
+  q?: string;
+  status?: 'active' | 'disabled';
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  // P2002 from Prisma; 23505 when the driver adapter reports PostgreSQL's code directly.
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') return true;
+  const text = String((error as { message?: unknown })?.message ?? '');
+  return text.includes('23505') || text.includes('Unique constraint');
+}
+
+export function createServiceAccountRepository(prisma: PrismaClient) {
+  return {
+    async insertProvisioning(data: Prisma.ServiceAccountUncheckedCreateInput): Promise<ServiceAccountRow> {
+      try {
+        return await prisma.serviceAccount.create({ data: { ...data, status: 'provisioning' } });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new NameTakenError(data.name);
+        throw error;
+      }
+    },
+
+    /** Live rows only (provisioning ones do not exist for callers yet; deleted ones are gone). */
+    async findLive(tenant: string, id: string): Promise<ServiceAccountRow | null> {
+      return prisma.serviceAccount.findFirst({ where: { id, tenant, status: { in: liveStatuses } } });
+    },
+
+    async findByClientId(tenant: string, clientId: string): Promise<Pick<ServiceAccountRow, 'id' | 'status'> | null> {
+      return prisma.serviceAccount.findUnique({ where: { tenant_clientId: { tenant, clientId } }, select: { id: true, status: true } });
+    },
+
+    async list(query: ListQuery): Promise<ServiceAccountRow[]> {
+      const where: Prisma.ServiceAccountWhereInput = {
+        tenant: query.tenant,
+        status: query.status ? query.status : { in: liveStatuses },
+      };
+      if (query.q) {
+        where.AND = [
+          {
+            OR: [
+              { name: { contains: query.q, mode: 'insensitive' } },
+              { description: { contains: query.q, mode: 'insensitive' } },
+            ],
+          },
+        ];
+      }
+      if (query.after) {
+        where.OR = [
+          { createdAt: { lt: query.after.time } },
+          { createdAt: query.after.time, id: { lt: query.after.id } },
+        ];
+      }
+      return prisma.serviceAccount.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: query.limit + 1 });
+    },
+
+    /** Compare-and-set on status so two concurrent requests cannot both move the same row. */
+    async transition(
+      id: string,
+      from: ServiceAccountStatus[],
+      data: Prisma.ServiceAccountUncheckedUpdateInput,
+      tx: Prisma.TransactionClient | PrismaClient = prisma,
+    ): Promise<ServiceAccountRow | null> {
+      const result = await tx.serviceAccount.updateManyAndReturn({ where: { id, status: { in: from } }, data });
+      return result[0] ?? null;
+    },
+
+    async update(id: string, data: Prisma.ServiceAccountUncheckedUpdateInput, tx: Prisma.TransactionClient | PrismaClient = prisma) {
+      return tx.serviceAccount.update({ where: { id }, data });
+    },
+
+    async findStuck(statuses: Array<'provisioning' | 'deleting'>, olderThan: Date): Promise<ServiceAccountRow[]> {
+      return prisma.serviceAccount.findMany({ where: { status: { in: statuses }, updatedAt: { lt: olderThan } }, take: 500 });
+    },
+
+    async liveIdsAmong(tenant: string, ids: string[]): Promise<Set<string>> {
+      if (ids.length === 0) return new Set();
+      const rows = await prisma.serviceAccount.findMany({
+        where: { tenant, id: { in: ids }, status: { in: [...liveStatuses, 'provisioning'] } },
+        select: { id: true },
+      });
+      return new Set(rows.map((r) => r.id));
+    },
+
+    transaction<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
+      return prisma.$transaction(fn);
+    },
+  };
+}
+
+export type ServiceAccountRepository = ReturnType<typeof createServiceAccountRepository>;

@@ -1,0 +1,28 @@
+import type { ServiceAccountRow } from './service-account-repository.ts';
+
+/** Where a service account's workload gets tokens: the tenant realm's own endpoints. */
+export function tokenEndpointsFor(issuerBaseUrl: string, realm: string) {
+  const issuer = `${issuerBaseUrl}/realms/${encodeURIComponent(realm)}`;
+  return {
+    issuer,
+    token_endpoint: `${issuer}/protocol/openid-connect/token`,
+    jwks_uri: `${issuer}/protocol/openid-connect/certs`,
+  };
+}
+
+export function toServiceAccountResponse(row: ServiceAccountRow, issuerBaseUrl: string) {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    tenant: row.tenant,
+    client_id: row.clientId,
+    role: row.role,
+    status: row.status,
+    created_at: row.createdAt.toISOString(),
+    created_by: { type: row.createdByType, id: row.createdById, name: row.createdByName },
+    updated_at: row.updatedAt.toISOString(),
+    secret_rotated_at: row.secretRotatedAt?.toISOString() ?? null,
+    ...tokenEndpointsFor(issuerBaseUrl, row.tenant),
+  };
+}

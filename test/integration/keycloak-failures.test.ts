@@ -1,0 +1,150 @@
+// Keycloak failing in the middle of a create and of a delete: the caller gets 503 with
+// Retry-After and no raw upstream body, and after the reconciler runs Keycloak and the
+// database agree (no orphan client, no live row without a client).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { apiClient, type ApiClient } from '../support/api.ts';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
+import { clientsWithPrefix, createRawClient, findClient, tryClientCredentials } from '../support/keycloak-inspect.ts';
+import { createTestRealm, passwordGrant, testKeycloak, type TestRealm } from '../support/keycloak.ts';
+import { expectNoSecretLeaked } from '../support/leaks.ts';
+
+let app: TestApp;
+let proxy: FaultProxy;
+let tenant: TestRealm;
+let alice: ApiClient;
+const secrets: string[] = [];
+
+beforeAll(async () => {
+  tenant = await createTestRealm('fail');
+  proxy = await startFaultProxy(testKeycloak().url);
+  app = await startTestApp({ realms: [tenant.realm], keycloakUrl: proxy.url, env: { RECONCILE_STALE_AFTER_MS: '0', KEYCLOAK_TIMEOUT_MS: '2000' } });
+  alice = apiClient(app.baseUrl, (await passwordGrant(tenant.realm, 'alice')).access_token);
+});
+
+afterEach(() => proxy.clear());
+
+afterAll(async () => {
+  if (app) await expectNoSecretLeaked(app, secrets);
+  await app?.close();
+  await proxy?.close();
+  await tenant?.remove();
+});
+
+function expectUpstreamProblem(response: Awaited<ReturnType<ApiClient['get']>>) {
+  expect(response.status).toBe(503);
+  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
+  expect(response.body.code).toBe('keycloak_unavailable');
+  expect(JSON.stringify(response.body)).not.toContain('injected failure');
+}
+
+const rowsNamed = (name: string) => app.deps.db.prisma.serviceAccount.findMany({ where: { tenant: tenant.realm, name } });
+
+describe('a create that fails half way', () => {
+  it('when mapping the role fails after the client exists, then 503 and the client is removed at once', async () => {
+    proxy.add({ match: (m, p) => m === 'POST' && p.includes('/role-mappings/realm'), mode: 'unavailable' });
+    const response = await alice.post('/v1/service-accounts', { name: 'half-made' });
+    expectUpstreamProblem(response);
+    expect(await clientsWithPrefix(tenant.realm, 'sa-half-made-')).toEqual([]);
+    const rows = await rowsNamed('half-made');
+    expect(rows.map((r) => r.status)).toEqual(['deleted']);
+    const audit = await app.deps.db.prisma.auditEvent.findFirstOrThrow({ where: { targetId: rows[0]!.id } });
+    expect(audit).toMatchObject({ action: 'service_account.created', outcome: 'failed' });
+    expect((await alice.get('/v1/service-accounts?q=half-made')).body.items).toEqual([]);
+  });
+
+  it('when Keycloak goes away after creating the client, then 503, and the reconciler later removes the orphan and retires the row', async () => {
+    // Every admin call after the client is created fails, including the compensation.
+    let created = false;
+    proxy.add({
+      match: (m, p) => {
+        if (m === 'POST' && /\/admin\/realms\/[^/]+\/clients$/.test(p)) {
+          created = true;
+          return false;
+        }
+        return created && p.startsWith('/admin/');
+      },
+      mode: 'reset',
+    });
+    const response = await alice.post('/v1/service-accounts', { name: 'stranded' });
+    expectUpstreamProblem(response);
+    expect(await clientsWithPrefix(tenant.realm, 'sa-stranded-')).toHaveLength(1);
+    expect((await rowsNamed('stranded')).map((r) => r.status)).toEqual(['provisioning']);
+    // A provisioning row is not an SA yet: it is not listed.
+    expect((await alice.get('/v1/service-accounts?q=stranded')).body.items).toEqual([]);
+
+    proxy.clear();
+    const report = await app.deps.reconciler.runOnce();
+    const [row] = await rowsNamed('stranded');
+    expect(report.rolledBack).toContain(row!.id);
+    expect(row!.status).toBe('deleted');
+    expect(await clientsWithPrefix(tenant.realm, 'sa-stranded-')).toEqual([]);
+    const audit = await app.deps.db.prisma.auditEvent.findFirstOrThrow({ where: { targetId: row!.id, action: 'service_account.provisioning_rolled_back' } });
+    expect(audit).toMatchObject({ outcome: 'success', actorType: 'system', actorName: 'reconciler' });
+  });
+
+  it('when Keycloak does not answer at all, then 503 within the timeout and nothing is left', async () => {
+    proxy.add({ match: (_m, p) => p.startsWith('/admin/'), mode: 'reset' });
+    const response = await alice.post('/v1/service-accounts', { name: 'no-keycloak' });
+    expectUpstreamProblem(response);
+    proxy.clear();
+    await app.deps.reconciler.runOnce();
+    expect(await clientsWithPrefix(tenant.realm, 'sa-no-keycloak-')).toEqual([]);
+    expect((await rowsNamed('no-keycloak')).every((r) => r.status === 'deleted')).toBe(true);
+  });
+});
+
+describe('a delete that fails half way', () => {
+  it('when deleting the client fails, then 503, the SA is refused meanwhile, and the reconciler completes the deletion', async () => {
+    const created = await alice.post('/v1/service-accounts', { name: 'hard-to-kill' });
+    expect(created.status).toBe(201);
+    secrets.push(created.body.client_secret);
+    const saToken = (await tryClientCredentials(tenant.realm, created.body.client_id, created.body.client_secret)).token!;
+
+    proxy.add({ match: (m, p) => m === 'DELETE' && p.includes('/clients/'), mode: 'unavailable' });
+    const response = await alice.delete(`/v1/service-accounts/${created.body.id}`);
+    expectUpstreamProblem(response);
+    const [row] = await rowsNamed('hard-to-kill');
+    expect(row!.status).toBe('deleting');
+    expect(await findClient(tenant.realm, created.body.client_id)).toBeDefined();
+    expect((await apiClient(app.baseUrl, saToken).get('/v1/me')).status).toBe(401);
+    expect(
+      await app.deps.db.prisma.auditEvent.findFirst({ where: { targetId: row!.id, action: 'service_account.deleted', outcome: 'failed' } }),
+    ).not.toBeNull();
+
+    proxy.clear();
+    const report = await app.deps.reconciler.runOnce();
+    expect(report.deletionsCompleted).toContain(row!.id);
+    expect(await findClient(tenant.realm, created.body.client_id)).toBeUndefined();
+    expect((await rowsNamed('hard-to-kill'))[0]!.status).toBe('deleted');
+    expect((await tryClientCredentials(tenant.realm, created.body.client_id, created.body.client_secret)).status).toBe(401);
+  });
+});
+
+describe('orphan clients', () => {
+  it('when a client carries our marker but no live row, then the reconciler deletes it and leaves other clients alone', async () => {
+    await createRawClient(tenant.realm, {
+      clientId: 'sa-ghost-abc123',
+      serviceAccountsEnabled: true,
+      publicClient: false,
+      attributes: { 'sa-bridge.managed': 'true', 'sa-bridge.sa-id': 'sa_00000000000000000000' },
+    });
+    await createRawClient(tenant.realm, { clientId: 'someone-elses-client', publicClient: false, serviceAccountsEnabled: true });
+    const live = await alice.post('/v1/service-accounts', { name: 'keeper' });
+    secrets.push(live.body.client_secret);
+
+    const report = await app.deps.reconciler.runOnce();
+    expect(report.orphanClientsRemoved).toEqual(['sa-ghost-abc123']);
+    expect(await findClient(tenant.realm, 'sa-ghost-abc123')).toBeUndefined();
+    expect(await findClient(tenant.realm, 'someone-elses-client')).toBeDefined();
+    expect(await findClient(tenant.realm, live.body.client_id)).toBeDefined();
+    const audit = await app.deps.db.prisma.auditEvent.findFirstOrThrow({ where: { action: 'service_account.orphan_client_removed' } });
+    expect(audit.details).toMatchObject({ client_id: 'sa-ghost-abc123' });
+  });
+
+  it('when everything agrees, then a reconciler pass changes nothing', async () => {
+    const report = await app.deps.reconciler.runOnce();
+    expect(report).toEqual({ rolledBack: [], deletionsCompleted: [], orphanClientsRemoved: [], failures: 0 });
+  });
+});

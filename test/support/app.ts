@@ -1,0 +1,64 @@
+// Starts the real app (buildApp through the composition root) on 127.0.0.1 and a free port,
+// against the run's Keycloak and a fresh database, and captures its log lines.
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../src/config.ts';
+import { buildAppFrom, createDependencies, type Dependencies } from '../../src/dependencies.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { createTestDatabase } from './database.ts';
+import { testKeycloak } from './keycloak.ts';
+
+export interface TestApp {
+  baseUrl: string;
+  deps: Dependencies;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+export async function startTestApp(options: { dbKind?: 'pglite' | 'postgres'; realms: string[]; env?: Record<string, string>; keycloakUrl?: string }): Promise<TestApp> {
+  const kc = testKeycloak();
+  const { db, drop } = await createTestDatabase(options.dbKind ?? (process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite'));
+  const config = loadConfig({
+    KEYCLOAK_URL: kc.url,
+    KEYCLOAK_ADMIN_CLIENT_ID: kc.bridgeAdmin.clientId,
+    KEYCLOAK_ADMIN_CLIENT_SECRET: kc.bridgeAdmin.clientSecret,
+    LOG_LEVEL: 'debug',
+    ...options.env,
+  });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, callback) {
+      logs.push(String(chunk));
+      callback();
+    },
+  });
+  const logger = createLogger(config.logLevel, sink);
+  const deps = createDependencies({
+    config,
+    logger,
+    db,
+    keycloak: {
+      // Admin calls and JWKS go to keycloakUrl (e.g. a fault proxy); issuers stay the real server's.
+      url: options.keycloakUrl ?? kc.url,
+      publicUrl: kc.url,
+      adminRealm: 'master',
+      adminClientId: kc.bridgeAdmin.clientId,
+      adminClientSecret: kc.bridgeAdmin.clientSecret,
+    },
+  });
+  await deps.tenants.register(options.realms.map((realm) => ({ realm, displayName: realm })));
+  const server: Server = buildAppFrom(deps).listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    deps,
+    logs,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await drop();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+// A loopback HTTP proxy in front of the real Keycloak that fails or delays chosen requests,
+// so tests can make Keycloak fail in the middle of a saga without stopping the shared server.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FaultRule {
+  match: (method: string, path: string) => boolean;
+  /** 'unavailable': answer 503; 'reset': drop the connection; 'delay': pass after delayMs. */
+  mode: 'unavailable' | 'reset' | 'delay';
+  delayMs?: number;
+  /** How many matching requests to affect (default: all until cleared). */
+  times?: number;
+}
+
+export interface FaultProxy {
+  url: string;
+  add(rule: FaultRule): void;
+  clear(): void;
+  /** Requests seen, as "METHOD path". */
+  seen: string[];
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(target: string): Promise<FaultProxy> {
+  const upstream = new URL(target);
+  let rules: Array<FaultRule & { left: number }> = [];
+  const seen: string[] = [];
+  const server = http.createServer((req, res) => {
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    seen.push(`${method} ${path}`);
+    const rule = rules.find((r) => r.left > 0 && r.match(method, path));
+    if (rule) rule.left -= 1;
+    const forward = () => {
+      const proxied = http.request(
+        { host: upstream.hostname, port: upstream.port, method, path, headers: { ...req.headers, host: upstream.host } },
+        (upstreamRes) => {
+          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+          upstreamRes.pipe(res);
+        },
+      );
+      proxied.on('error', () => res.destroy());
+      req.pipe(proxied);
+    };
+    if (!rule) return forward();
+    if (rule.mode === 'unavailable') {
+      req.resume();
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('injected failure');
+    } else if (rule.mode === 'reset') {
+      req.resume();
+      res.socket?.destroy();
+    } else {
+      setTimeout(forward, rule.delayMs ?? 1000);
+    }
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    add(rule) {
+      rules.push({ ...rule, left: rule.times ?? Number.POSITIVE_INFINITY });
+    },
+    clear() {
+      rules = [];
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

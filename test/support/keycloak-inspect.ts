@@ -1,0 +1,45 @@
+// Reads Keycloak's state directly (with the bootstrap admin), so tests assert what Keycloak
+// really holds rather than what the bridge says it did.
+import { clientCredentialsGrant, testKeycloak, tokenRequest } from './keycloak.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+async function admin(path: string, init: RequestInit = {}): Promise<Response> {
+  const kc = testKeycloak();
+  const { access_token } = await clientCredentialsGrant(kc.url, 'master', kc.bootstrapAdmin.clientId, kc.bootstrapAdmin.clientSecret);
+  return fetch(`${kc.url}/admin/realms${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json', ...init.headers },
+  });
+}
+
+export async function findClient(realm: string, clientId: string): Promise<Json | undefined> {
+  const response = await admin(`/${realm}/clients?clientId=${encodeURIComponent(clientId)}`);
+  const clients = (await response.json()) as Json[];
+  return clients.find((c) => c.clientId === clientId);
+}
+
+export async function clientsWithPrefix(realm: string, prefix: string): Promise<Json[]> {
+  const response = await admin(`/${realm}/clients?clientId=${encodeURIComponent(prefix)}&search=true&max=500`);
+  return ((await response.json()) as Json[]).filter((c) => String(c.clientId).startsWith(prefix));
+}
+
+export async function serviceAccountRealmRoles(realm: string, clientUuid: string): Promise<string[]> {
+  const user = (await (await admin(`/${realm}/clients/${clientUuid}/service-account-user`)).json()) as Json;
+  const roles = (await (await admin(`/${realm}/users/${user.id}/role-mappings/realm`)).json()) as Json[];
+  return roles.map((r) => r.name as string).sort();
+}
+
+export async function createRawClient(realm: string, representation: Json): Promise<string> {
+  const response = await admin(`/${realm}/clients`, { method: 'POST', body: JSON.stringify(representation) });
+  if (response.status !== 201) throw new Error(`create client: HTTP ${response.status}`);
+  return response.headers.get('location')!.split('/').pop()!;
+}
+
+/** What the token endpoint says to a client_credentials grant: status and OAuth error. */
+export async function tryClientCredentials(realm: string, clientId: string, clientSecret: string): Promise<{ status: number; error?: string; token?: string }> {
+  const response = await tokenRequest(testKeycloak().url, realm, { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret });
+  const body = (await response.json()) as Json;
+  return { status: response.status, error: body.error, token: body.access_token };
+}

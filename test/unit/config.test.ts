@@ -1,0 +1,37 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { InvalidConfigError, loadConfig } from '../../src/config.ts';
+
+describe('loadConfig', () => {
+  it('when nothing is configured, then the embedded defaults are used', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.database).toEqual({ kind: 'pglite', dataDir: path.join(config.dataDir, 'pglite') });
+    expect(config.keycloak.url).toBeUndefined();
+    expect(config.keycloak.local.port).toBe(8180);
+    expect(config.roles.cpiAdmin).toBe('cpi-admin');
+  });
+
+  it('when DATABASE_URL is set, then PostgreSQL is used', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://u:p@db.internal:5432/bridge' });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u:p@db.internal:5432/bridge' });
+  });
+
+  it('when several keys are bad, then the error names every one of them', () => {
+    let caught: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', KEYCLOAK_URL: 'http://kc:8080/', LOG_LEVEL: 'loud' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InvalidConfigError);
+    const message = (caught as InvalidConfigError).message;
+    for (const key of ['PORT', 'DATABASE_URL', 'LOG_LEVEL', 'KEYCLOAK_ADMIN_CLIENT_SECRET']) expect(message).toContain(key);
+  });
+
+  it('when KEYCLOAK_URL has a trailing slash, then it is normalised', () => {
+    const config = loadConfig({ KEYCLOAK_URL: 'http://kc:8080/', KEYCLOAK_ADMIN_CLIENT_SECRET: 's' });
+    expect(config.keycloak.url).toBe('http://kc:8080');
+  });
+});
