@@ -7,6 +7,7 @@ import path from 'node:path';
 import { InvalidConfigError, loadConfig, type Config } from './config.ts';
 import { describeTarget, openDatabase, type Database } from './db/client.ts';
 import { buildAppFrom, createDependencies, type KeycloakConnection } from './dependencies.ts';
+import { JdkNotFoundError } from './keycloak/find-jdk.ts';
 import { startLocalKeycloak, type LocalKeycloak } from './keycloak/local-server.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
 
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
   try {
     const [keycloak, database] = await Promise.all([
       connectKeycloak(config, logger),
-      openDatabase(config.database, { log: (msg) => logger.info(msg) }),
+      openDatabase(config.database, { log: (msg) => logger.info(msg), engineLog: (msg) => logger.debug({ engine: msg }, 'schema engine') }),
     ]);
     local = keycloak.local;
     db = database;
@@ -125,7 +126,9 @@ async function main(): Promise<void> {
     server.headersTimeout = 66_000;
     logger.info({ url: `http://${config.host}:${config.port}`, startupMs: Date.now() - startedAt }, 'sa-bridge listening');
   } catch (error) {
-    logger.fatal({ err: error }, 'start failed');
+    // A missing JDK is a setup problem with one fix: say it in one line, without a stack.
+    if (error instanceof JdkNotFoundError) console.error(`sa-bridge: ${error.message}`);
+    else logger.fatal({ err: error }, 'start failed');
     await shutdown('start failed', 1);
   }
 }

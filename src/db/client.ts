@@ -34,7 +34,7 @@ export function describeTarget(target: DatabaseTarget): string {
 
 export async function openDatabase(
   target: DatabaseTarget,
-  options: { migrationsDir?: string; log?: (msg: string) => void; poolSize?: number } = {},
+  options: { migrationsDir?: string; log?: (msg: string) => void; engineLog?: (msg: string) => void; poolSize?: number } = {},
 ): Promise<Database> {
   let adapter: SqlMigrationAwareDriverAdapterFactory;
   let migrationAdapter: SqlMigrationAwareDriverAdapterFactory;
@@ -61,7 +61,8 @@ export async function openDatabase(
     const { applied } = await applyMigrations(migrationAdapter, {
       schemaPath,
       migrationsDir: options.migrationsDir ?? defaultMigrationsDir,
-      ...(options.log && { log: options.log }),
+      // The engine's own trace lines (they include whole scripts) are for debugging only.
+      ...(options.engineLog && { log: options.engineLog }),
     });
     if (applied.length > 0) options.log?.(`applied migrations: ${applied.join(', ')}`);
   } catch (error) {

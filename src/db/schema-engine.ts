@@ -9,6 +9,11 @@ import { pathToFileURL } from 'node:url';
 import type { SchemaEngine } from '@prisma/schema-engine-wasm';
 
 type SchemaEngineModule = typeof import('@prisma/schema-engine-wasm');
+type WasmExports = Record<string, unknown>;
+// tsconfig has no DOM lib, which is where TypeScript declares WebAssembly; this is the slice we use.
+const wasmRuntime = (globalThis as unknown as {
+  WebAssembly: { instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: WasmExports } }> };
+}).WebAssembly;
 
 let loading: Promise<SchemaEngineModule> | undefined;
 
@@ -16,10 +21,10 @@ async function instantiate(): Promise<SchemaEngineModule> {
   const require = createRequire(import.meta.url);
   const packageDir = path.dirname(require.resolve('@prisma/schema-engine-wasm/schema_engine_bg'));
   const glue = (await import(pathToFileURL(path.join(packageDir, 'schema_engine_bg.js')).href)) as SchemaEngineModule & {
-    __wbg_set_wasm(exports: WebAssembly.Exports): void;
+    __wbg_set_wasm(exports: WasmExports): void;
   };
   const bytes = await readFile(path.join(packageDir, 'schema_engine_bg.wasm'));
-  const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': glue as unknown as WebAssembly.ModuleImports });
+  const { instance } = await wasmRuntime.instantiate(bytes, { './schema_engine_bg.js': glue });
   glue.__wbg_set_wasm(instance.exports);
   (instance.exports.__wbindgen_start as (() => void) | undefined)?.();
   return glue;

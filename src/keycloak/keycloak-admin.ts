@@ -172,15 +172,21 @@ export class KeycloakAdmin {
     return client?.id ? toManagedClient(client) : undefined;
   }
 
-  /** Clients carrying our marker attribute (Keycloak's `q` search on client attributes). */
+  /**
+   * Clients carrying our marker attribute. Keycloak refuses attribute search (`q=`) unless the
+   * server lists the attribute as searchable, so this narrows by our clientId prefix (`sa-`)
+   * and checks the marker itself.
+   */
   async listManagedClients(realm: string): Promise<ManagedClient[]> {
     const results: ManagedClient[] = [];
     const pageSize = 200;
     for (let first = 0; ; first += pageSize) {
       const page = await this.call('list managed clients', (c) =>
-        c.clients.find({ realm, q: `${MANAGED_MARKER}:true`, first, max: pageSize, briefRepresentation: false } as never),
+        c.clients.find({ realm, clientId: 'sa-', search: true, first, max: pageSize }),
       );
-      for (const client of page) if (client.id && client.attributes?.[MANAGED_MARKER] === 'true') results.push(toManagedClient(client));
+      for (const client of page) {
+        if (client.id && client.clientId?.startsWith('sa-') && client.attributes?.[MANAGED_MARKER] === 'true') results.push(toManagedClient(client));
+      }
       if (page.length < pageSize) return results;
     }
   }
