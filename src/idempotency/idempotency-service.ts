@@ -89,7 +89,7 @@ export class IdempotencyService {
     const id = newIdempotencyRecordId();
     try {
       await this.prisma.idempotencyKey.create({
-        data: { id, ...scope, requestHash, state: 'in_progress', expiresAt: new Date(now.getTime() + this.ttlMs) },
+        data: { id, ...scope, requestHash, state: 'in_progress', createdAt: now, expiresAt: new Date(now.getTime() + this.ttlMs) },
       });
       return { kind: 'run', id };
     } catch (error) {

@@ -28,7 +28,7 @@ afterAll(async () => {
   await tenant?.remove();
 });
 
-const isClientCreate = (method: string, path: string) => method === 'POST' && /\/admin\/realms\/[^/]+\/clients$/.test(path);
+const isClientCreate = (method: string, path: string) => method === 'POST' && /\/admin\/realms\/[^/]+\/clients\/?$/.test(path);
 
 describe('Idempotency-Key on create', () => {
   it('when a create is retried with the same key and body, then the original answer comes back and one client exists', async () => {

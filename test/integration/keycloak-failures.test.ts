@@ -59,7 +59,7 @@ describe('a create that fails half way', () => {
     let created = false;
     proxy.add({
       match: (m, p) => {
-        if (m === 'POST' && /\/admin\/realms\/[^/]+\/clients$/.test(p)) {
+        if (m === 'POST' && /\/admin\/realms\/[^/]+\/clients\/?$/.test(p)) {
           created = true;
           return false;
         }

@@ -1,0 +1,251 @@
+// The database layer against real databases: PGlite always, PostgreSQL when TEST_DATABASE_URL is
+// set. Migrations run through Prisma's WebAssembly schema engine (src/db/migrate.ts).
+import { mkdir, mkdtemp, readdir, rm, writeFile, copyFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { defaultMigrationsDir, describeTarget, openDatabase, type Database } from '../../src/db/client.ts';
+import { Prisma } from '../../src/generated/prisma/client.ts';
+import { createScratchTarget, createTestDatabase, databaseKinds, type DatabaseKind } from '../support/database.ts';
+
+const initMigration = '20261122000000_init';
+
+async function freshDatabase(kind: DatabaseKind): Promise<Database> {
+  const { db, drop } = await createTestDatabase(kind);
+  onTestFinished(() => drop());
+  return db;
+}
+
+async function scratch(kind: DatabaseKind) {
+  const target = await createScratchTarget(kind);
+  onTestFinished(() => target.remove());
+  return target;
+}
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sa-bridge-db-test-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A copy of the real migrations plus one more, whose second statement fails. */
+async function migrationsWithBrokenOne(): Promise<{ dir: string; broken: string }> {
+  const dir = await tempDir();
+  await copyFile(path.join(defaultMigrationsDir, 'migration_lock.toml'), path.join(dir, 'migration_lock.toml'));
+  for (const name of await readdir(defaultMigrationsDir, { withFileTypes: true })) {
+    if (!name.isDirectory()) continue;
+    await mkdir(path.join(dir, name.name));
+    await copyFile(path.join(defaultMigrationsDir, name.name, 'migration.sql'), path.join(dir, name.name, 'migration.sql'));
+  }
+  const broken = '20261123000000_broken';
+  await mkdir(path.join(dir, broken));
+  await writeFile(
+    path.join(dir, broken, 'migration.sql'),
+    `CREATE TABLE "half_done" ("id" TEXT PRIMARY KEY, "note" TEXT DEFAULT 'a; b');\nINSERT INTO "no_such_table" VALUES (1);\n`,
+  );
+  return { dir, broken };
+}
+
+const tenant = { realm: 'acme', displayName: 'Acme Corp' };
+
+function serviceAccount(id: string, name: string, overrides: Partial<Prisma.ServiceAccountUncheckedCreateInput> = {}) {
+  return {
+    id,
+    tenant: 'acme',
+    name,
+    clientId: `sa-${name}-${id.slice(-6)}`,
+    role: 'devops',
+    status: 'active',
+    createdByType: 'user',
+    createdById: 'user-1',
+    createdByName: 'alice',
+    ...overrides,
+  } satisfies Prisma.ServiceAccountUncheckedCreateInput;
+}
+
+type MigrationRow = { migration_name: string; finished_at: Date | null; rolled_back_at: Date | null; applied_steps_count: number; logs: string | null };
+
+describe.each(databaseKinds)('database on %s', (kind) => {
+  it('when a fresh database is opened, then the init migration creates the tables and one finished row in _prisma_migrations', async () => {
+    const db = await freshDatabase(kind);
+
+    const tables = await db.prisma.$queryRaw<Array<{ table_name: string }>>`
+      SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`;
+    expect(tables.map((t) => t.table_name)).toEqual(['_prisma_migrations', 'audit_events', 'idempotency_keys', 'service_accounts', 'tenants']);
+    const migrations = await db.prisma.$queryRaw<MigrationRow[]>`
+      SELECT migration_name, finished_at, rolled_back_at, applied_steps_count, logs FROM _prisma_migrations`;
+    expect(migrations).toEqual([
+      { migration_name: initMigration, finished_at: expect.any(Date), rolled_back_at: null, applied_steps_count: 1, logs: null },
+    ]);
+    const liveNameIndex = await db.prisma.$queryRaw<Array<{ indexdef: string }>>`
+      SELECT indexdef FROM pg_indexes WHERE indexname = 'service_accounts_live_name_key'`;
+    expect(liveNameIndex).toHaveLength(1);
+    expect(liveNameIndex[0]!.indexdef).toMatch(/^CREATE UNIQUE INDEX .* \(tenant, name\) WHERE \(status <> 'deleted'::service_account_status\)$/);
+  });
+
+  it('when the migrations are applied to a database that has them, then nothing is applied and the history is unchanged', async () => {
+    const target = await scratch(kind);
+    const logs: string[] = [];
+    const db = await openDatabase(target.target, { log: (msg) => logs.push(msg) });
+    await db.close();
+    expect(logs).toContain(`migrations: applied ${initMigration}`);
+    const before = await target.query<MigrationRow & { started_at: Date }>('SELECT * FROM _prisma_migrations');
+
+    const again = await target.applyMigrations(defaultMigrationsDir);
+
+    expect(again).toEqual({ applied: [] });
+    expect(await target.query('SELECT * FROM _prisma_migrations')).toEqual(before);
+    expect(before).toHaveLength(1);
+  });
+
+  it('when a tenant and a service account are written, then they read back with every field and the defaults filled in', async () => {
+    const db = await freshDatabase(kind);
+    const rotated = new Date('2026-11-01T10:00:00.123Z');
+
+    await db.prisma.tenant.create({ data: tenant });
+    const created = await db.prisma.serviceAccount.create({
+      data: serviceAccount('sa_0000000000000000000001', 'ci-deployer', {
+        description: 'deploys from CI',
+        keycloakClientUuid: '6f1c7c1e-1111-4a4a-8b8b-000000000001',
+        keycloakUserId: '6f1c7c1e-2222-4a4a-8b8b-000000000002',
+        createdByType: 'service_account',
+        secretRotatedAt: rotated,
+      }),
+    });
+
+    const read = await db.prisma.serviceAccount.findUniqueOrThrow({ where: { id: created.id }, include: { tenantRef: true } });
+    expect(read).toEqual({
+      id: 'sa_0000000000000000000001',
+      tenant: 'acme',
+      name: 'ci-deployer',
+      description: 'deploys from CI',
+      clientId: 'sa-ci-deployer-000001',
+      keycloakClientUuid: '6f1c7c1e-1111-4a4a-8b8b-000000000001',
+      keycloakUserId: '6f1c7c1e-2222-4a4a-8b8b-000000000002',
+      role: 'devops',
+      status: 'active',
+      createdByType: 'service_account',
+      createdById: 'user-1',
+      createdByName: 'alice',
+      createdAt: expect.any(Date),
+      updatedAt: expect.any(Date),
+      secretRotatedAt: rotated,
+      deletedAt: null,
+      tenantRef: { ...tenant, createdAt: expect.any(Date) },
+    });
+    expect(Math.abs(read.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
+    expect(await db.prisma.serviceAccount.count({ where: { tenant: 'acme', status: 'active' } })).toBe(1);
+  });
+
+  it('when a service account names a tenant that does not exist, then the foreign key refuses it', async () => {
+    const db = await freshDatabase(kind);
+
+    await expect(db.prisma.serviceAccount.create({ data: serviceAccount('sa_0000000000000000000009', 'orphan') })).rejects.toMatchObject({
+      code: 'P2003',
+    });
+    expect(await db.prisma.serviceAccount.count()).toBe(0);
+  });
+
+  it('when a second live service account takes a name in the same tenant, then the partial unique index refuses it until the first is deleted', async () => {
+    const db = await freshDatabase(kind);
+    await db.prisma.tenant.createMany({ data: [tenant, { realm: 'globex', displayName: 'Globex' }] });
+    await db.prisma.serviceAccount.create({ data: serviceAccount('sa_00000000000000000000a1', 'ci') });
+
+    const duplicate = db.prisma.serviceAccount.create({ data: serviceAccount('sa_00000000000000000000a2', 'ci') });
+    await expect(duplicate).rejects.toBeInstanceOf(Prisma.PrismaClientKnownRequestError);
+    await expect(duplicate).rejects.toMatchObject({ code: 'P2002' });
+    // A disabled one is still live.
+    await db.prisma.serviceAccount.update({ where: { id: 'sa_00000000000000000000a1' }, data: { status: 'disabled' } });
+    await expect(db.prisma.serviceAccount.create({ data: serviceAccount('sa_00000000000000000000a3', 'ci') })).rejects.toMatchObject({
+      code: 'P2002',
+    });
+    // Another tenant may use the name.
+    await db.prisma.serviceAccount.create({ data: serviceAccount('sa_00000000000000000000b1', 'ci', { tenant: 'globex' }) });
+
+    await db.prisma.serviceAccount.update({
+      where: { id: 'sa_00000000000000000000a1' },
+      data: { status: 'deleted', deletedAt: new Date() },
+    });
+    await db.prisma.serviceAccount.create({ data: serviceAccount('sa_00000000000000000000a4', 'ci') });
+
+    const rows = await db.prisma.serviceAccount.findMany({ where: { name: 'ci' }, orderBy: { id: 'asc' }, select: { id: true, tenant: true, status: true } });
+    expect(rows).toEqual([
+      { id: 'sa_00000000000000000000a1', tenant: 'acme', status: 'deleted' },
+      { id: 'sa_00000000000000000000a4', tenant: 'acme', status: 'active' },
+      { id: 'sa_00000000000000000000b1', tenant: 'globex', status: 'active' },
+    ]);
+  });
+
+  it('when the database is open, then ping succeeds, and when it is closed, then ping rejects and closing again is harmless', async () => {
+    const db = await freshDatabase(kind);
+
+    await expect(db.ping()).resolves.toBeUndefined();
+    await db.close();
+
+    await expect(db.ping()).rejects.toThrow();
+    await expect(db.close()).resolves.toBeUndefined();
+  });
+
+  it('when a migration fails, then opening rejects naming it, none of its statements stay applied, and it blocks later starts', async () => {
+    const target = await scratch(kind);
+    const { dir, broken } = await migrationsWithBrokenOne();
+
+    await expect(openDatabase(target.target, { migrationsDir: dir })).rejects.toThrow(
+      new RegExp(`^migration ${broken} failed .*no_such_table`),
+    );
+
+    const rows = await target.query<MigrationRow>('SELECT migration_name, finished_at, rolled_back_at, applied_steps_count, logs FROM _prisma_migrations ORDER BY migration_name');
+    expect(rows).toEqual([
+      expect.objectContaining({ migration_name: initMigration, finished_at: expect.any(Date) }),
+      expect.objectContaining({ migration_name: broken, finished_at: null, applied_steps_count: 0, logs: expect.stringContaining('no_such_table') }),
+    ]);
+    expect(await target.query(`SELECT to_regclass('half_done') AS t`)).toEqual([{ t: null }]);
+    expect(await target.query(`SELECT to_regclass('service_accounts') AS t`)).toEqual([{ t: 'service_accounts' }]);
+    await expect(openDatabase(target.target, { migrationsDir: dir })).rejects.toThrow(/P3009|failed migrations/);
+  });
+
+  it.runIf(kind === 'postgres')('when two processes start at once on a fresh database, then the migration is applied exactly once', async () => {
+    const target = await scratch(kind);
+    const logs: string[] = [];
+    const log = (msg: string) => logs.push(msg);
+
+    const [a, b] = await Promise.all([openDatabase(target.target, { log }), openDatabase(target.target, { log })]);
+    await Promise.all([a.close(), b.close()]);
+
+    expect(logs.filter((l) => l.startsWith('migrations: '))).toEqual(
+      expect.arrayContaining([`migrations: applied ${initMigration}`, 'migrations: database is up to date (1 known)']),
+    );
+    expect(await target.query('SELECT migration_name FROM _prisma_migrations')).toEqual([{ migration_name: initMigration }]);
+  });
+});
+
+describe('PGlite in a data directory', () => {
+  it('when the directory does not exist yet, then it is created, and when the database is reopened, then the rows are still there and nothing is re-applied', async () => {
+    const dataDir = path.join(await tempDir(), 'nested', 'pglite');
+    const first = await openDatabase({ kind: 'pglite', dataDir });
+    await first.prisma.tenant.create({ data: tenant });
+    await first.close();
+
+    const logs: string[] = [];
+    const second = await openDatabase({ kind: 'pglite', dataDir }, { log: (msg) => logs.push(msg) });
+    onTestFinished(() => second.close());
+
+    expect(await second.prisma.tenant.findMany({ select: { realm: true, displayName: true } })).toEqual([tenant]);
+    expect(logs).toContain('migrations: database is up to date (1 known)');
+    expect(await second.prisma.$queryRaw`SELECT migration_name FROM _prisma_migrations`).toEqual([{ migration_name: initMigration }]);
+  });
+});
+
+describe('describeTarget', () => {
+  it('when the target is PostgreSQL with credentials, then the description names host, port and database but no secret', () => {
+    const text = describeTarget({ kind: 'postgres', url: 'postgres://bridge:s3cr3t-pw@db.internal:6543/sa_bridge?sslmode=require&password=other-secret' });
+
+    expect(text).toBe('PostgreSQL at db.internal:6543/sa_bridge');
+    expect(text).not.toMatch(/s3cr3t|other-secret|bridge:/);
+  });
+
+  it('when the target is PGlite, then the description says where it lives', () => {
+    expect(describeTarget({ kind: 'pglite', dataDir: null })).toBe('PGlite in memory');
+    expect(describeTarget({ kind: 'pglite', dataDir: '/srv/data/db' })).toBe('PGlite at /srv/data/db');
+  });
+});
