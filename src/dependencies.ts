@@ -62,7 +62,7 @@ export function createDependencies(input: {
     timeoutMs: config.keycloak.timeoutMs,
   });
   const tenantRepository = createTenantRepository(db.prisma);
-  const tenants = new TenantDirectory(tenantRepository, { platformRealm: config.platformRealm });
+  const tenants = new TenantDirectory(tenantRepository, { platformRealm: config.platformRealm }, keycloakAdmin);
   const verifier = createTokenVerifier({
     issuerBaseUrl: keycloak.publicUrl,
     keycloakUrl: keycloak.url,

@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     logger.info({ database: describeTarget(config.database) }, 'database ready');
 
     const deps = createDependencies({ config, logger, db, keycloak: keycloak.connection, idempotencyKey: await loadIdempotencyKey(config) });
-    const realms = await deps.tenants.syncFromKeycloak(deps.keycloakAdmin);
+    const realms = await deps.tenants.syncFromKeycloak();
     logger.info({ realms }, 'tenants registered');
     if (config.reconciler.intervalMs > 0) {
       deps.reconciler.start(config.reconciler.intervalMs);

@@ -42,6 +42,11 @@ export interface OpenDatabaseOptions {
   engineLog?: (msg: string) => void;
   /** Upper bound of the PostgreSQL pool (default 10); ignored for PGlite. */
   poolSize?: number;
+  /**
+   * In-memory PGlite only: start from this dump (`PGlite#dumpDataDir`) instead of an empty
+   * cluster. Creating an empty cluster runs initdb, which takes seconds; tests use a migrated dump.
+   */
+  pgliteSnapshot?: Blob;
 }
 
 const repoDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -72,7 +77,9 @@ export async function openDatabase(target: DatabaseTarget, options: OpenDatabase
   const log = options.log ?? (() => {});
   const migrate = (adapter: SqlMigrationAwareDriverAdapterFactory) =>
     applyMigrations(adapter, migrationsDir, log, options.engineLog ?? log);
-  return target.kind === 'postgres' ? openPostgres(target, migrate, log, options.poolSize ?? 10) : openPGlite(target, migrate);
+  return target.kind === 'postgres'
+    ? openPostgres(target, migrate, log, options.poolSize ?? 10)
+    : openPGlite(target, migrate, options.pgliteSnapshot);
 }
 
 async function openPostgres(
@@ -94,9 +101,9 @@ async function openPostgres(
   return wrap(new PrismaClient({ adapter: new PrismaPg(pool) }), target, () => pool.end());
 }
 
-async function openPGlite(target: Extract<DatabaseTarget, { kind: 'pglite' }>, migrate: Migrate): Promise<Database> {
+async function openPGlite(target: Extract<DatabaseTarget, { kind: 'pglite' }>, migrate: Migrate, snapshot?: Blob): Promise<Database> {
   if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
-  const pglite = target.dataDir ? new PGlite(target.dataDir) : new PGlite();
+  const pglite = target.dataDir ? new PGlite(target.dataDir) : new PGlite(snapshot ? { loadDataDir: snapshot } : {});
   try {
     await pglite.waitReady;
     // pglite-prisma-adapter is typed against an older @prisma/driver-adapter-utils; same shape.

@@ -23,6 +23,7 @@ export interface RealmSummary {
 /** Attributes that mark a Keycloak client as managed by sa-bridge (the reconciler looks for them). */
 export const MANAGED_MARKER = 'sa-bridge.managed';
 export const SA_ID_ATTRIBUTE = 'sa-bridge.sa-id';
+export const ROTATION_POLICY = 'sa-bridge-secret-rotation';
 
 export interface ServiceAccountClientSpec {
   clientId: string;
@@ -189,6 +190,105 @@ export class KeycloakAdmin {
       }
       if (page.length < pageSize) return results;
     }
+  }
+
+  /**
+   * Keycloak's own secret rotation (the `secret-rotation` client-policy executor) for our
+   * clients in a realm, selected by our marker attribute. With it, a regenerate keeps the
+   * previous secret valid until `client.secret.rotated.expiration.time`, and Keycloak refuses a
+   * secret older than `expiration-period`. Other profiles and policies of the realm are kept.
+   */
+  async ensureSecretRotationPolicy(realm: string, limits: { maxSecretAgeSeconds: number; maxGraceSeconds: number }): Promise<void> {
+    const expiration = Math.max(1, limits.maxSecretAgeSeconds);
+    // Keycloak rejects a rotated-secret lifetime above the secret lifetime.
+    const rotated = Math.min(Math.max(0, limits.maxGraceSeconds), expiration);
+    const profile = {
+      name: ROTATION_POLICY,
+      description: 'Managed by sa-bridge: secret expiry and rotation grace for service accounts',
+      executors: [
+        {
+          executor: 'secret-rotation',
+          configuration: {
+            'expiration-period': String(expiration),
+            'rotated-expiration-period': String(rotated),
+            'remaining-rotation-period': String(Math.min(expiration, 86_400)),
+          },
+        },
+      ],
+    };
+    const policy = {
+      name: ROTATION_POLICY,
+      description: 'Managed by sa-bridge',
+      enabled: true,
+      conditions: [{ condition: 'client-attributes', configuration: { attributes: JSON.stringify([{ key: MANAGED_MARKER, value: 'true' }]) } }],
+      profiles: [ROTATION_POLICY],
+    };
+    const current = await this.call('read client profiles', (c) => c.clientPolicies.listProfiles({ realm, includeGlobalProfiles: false }));
+    const profiles = (current.profiles ?? []).filter((p) => p.name !== ROTATION_POLICY);
+    await this.call('write client profiles', (c) => c.clientPolicies.createProfiles({ realm, profiles: [...profiles, profile] }));
+    const currentPolicies = await this.call('read client policies', (c) => c.clientPolicies.listPolicies({ realm }));
+    const policies = (currentPolicies.policies ?? []).filter((p) => p.name !== ROTATION_POLICY);
+    await this.call('write client policies', (c) => c.clientPolicies.updatePolicy({ realm, policies: [...policies, policy] }));
+  }
+
+  /**
+   * Rotates the secret. Keycloak's executor keeps the old one as the "rotated" secret with the
+   * realm's maximum grace; this call then sets this rotation's own deadline on the client, or
+   * drops the old secret at once when the grace is 0.
+   */
+  async rotateSecret(realm: string, clientUuid: string, graceSeconds: number, now = Date.now()): Promise<{ secret: string; previousExpiresAt: Date | null }> {
+    const secret = await this.regenerateSecret(realm, clientUuid);
+    if (graceSeconds <= 0) {
+      await this.invalidatePreviousSecret(realm, clientUuid);
+      return { secret, previousExpiresAt: null };
+    }
+    const deadline = Math.floor(now / 1000) + graceSeconds;
+    await this.call('set rotated secret expiry', (c) =>
+      c.clients.update({ realm, id: clientUuid }, { attributes: { 'client.secret.rotated.expiration.time': String(deadline) } }),
+    );
+    return { secret, previousExpiresAt: new Date(deadline * 1000) };
+  }
+
+  /** Ends a grace period: the previous secret stops working now. */
+  async invalidatePreviousSecret(realm: string, clientUuid: string): Promise<void> {
+    await this.call('invalidate rotated secret', (c) => c.clients.invalidateSecret({ realm, id: clientUuid }));
+  }
+
+  /** Stores CLIENT_LOGIN events (what usage tracking reads), keeping the realm's other settings. */
+  async enableClientLoginEvents(realm: string, retentionSeconds: number): Promise<void> {
+    const config = await this.call('read events config', (c) => c.realms.getConfigEvents({ realm }));
+    const types = config.enabledEventTypes ?? [];
+    // An empty list with events on means "every type", which includes CLIENT_LOGIN already.
+    const alreadyAll = config.eventsEnabled === true && types.length === 0;
+    if (config.eventsEnabled === true && (alreadyAll || types.includes('CLIENT_LOGIN'))) return;
+    await this.call('write events config', (c) =>
+      c.realms.updateConfigEvents(
+        { realm },
+        {
+          ...config,
+          eventsEnabled: true,
+          enabledEventTypes: config.eventsEnabled ? [...types, 'CLIENT_LOGIN'] : ['CLIENT_LOGIN'],
+          eventsExpiration: config.eventsExpiration ?? retentionSeconds,
+        },
+      ),
+    );
+  }
+
+  /** CLIENT_LOGIN events at or after `since`, newest first, at most `max`. */
+  async listClientLogins(realm: string, since: Date | null, max = 1000): Promise<Array<{ clientId: string; time: Date }>> {
+    const events = await this.call('list client login events', (c) =>
+      c.realms.findEvents({
+        realm,
+        type: 'CLIENT_LOGIN',
+        first: 0,
+        max,
+        ...(since && { dateFrom: since.toISOString().slice(0, 10) }),
+      }),
+    );
+    return events
+      .filter((e) => typeof e.clientId === 'string' && typeof e.time === 'number')
+      .map((e) => ({ clientId: e.clientId as string, time: new Date(e.time as number) }))
+      .filter((e) => !since || e.time > since);
   }
 
   /** Realms the bridge's admin client may manage (Keycloak lists only those it has roles in). */

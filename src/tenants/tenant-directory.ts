@@ -20,6 +20,7 @@ export class TenantDirectory {
   constructor(
     private readonly repository: TenantRepository,
     private readonly options: TenantDirectoryOptions,
+    private readonly keycloak?: KeycloakAdmin,
   ) {
     this.now = options.now ?? Date.now;
     this.reloadIntervalMs = options.reloadIntervalMs ?? 5000;
@@ -44,14 +45,32 @@ export class TenantDirectory {
     return this.loading;
   }
 
+  /**
+   * Registers realms as tenants and configures them in Keycloak: the secret rotation policy
+   * (from the tenant's stored limits) and CLIENT_LOGIN event storage for usage tracking.
+   */
   async register(tenants: TenantRecord[]): Promise<void> {
     await this.repository.upsertTenants(tenants);
+    if (this.keycloak) {
+      for (const t of tenants) await this.configureRealm(t.realm);
+    }
     for (const t of tenants) this.known.add(t.realm);
   }
 
+  async configureRealm(realm: string): Promise<void> {
+    const policy = await this.repository.findPolicy(realm);
+    if (!policy || !this.keycloak) return;
+    await this.keycloak.ensureSecretRotationPolicy(realm, {
+      maxSecretAgeSeconds: policy.maxSecretAgeDays * 86_400,
+      maxGraceSeconds: policy.maxGracePeriodSeconds,
+    });
+    await this.keycloak.enableClientLoginEvents(realm, 30 * 86_400);
+  }
+
   /** Registers every realm the bridge's admin client can manage as a tenant. */
-  async syncFromKeycloak(admin: KeycloakAdmin): Promise<string[]> {
-    const realms = await admin.listManagedRealms();
+  async syncFromKeycloak(): Promise<string[]> {
+    if (!this.keycloak) return [];
+    const realms = await this.keycloak.listManagedRealms();
     await this.register(realms.map((r) => ({ realm: r.realm, displayName: r.displayName })));
     return realms.map((r) => r.realm);
   }

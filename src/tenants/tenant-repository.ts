@@ -5,6 +5,13 @@ export interface TenantRecord {
   displayName: string;
 }
 
+export interface TenantPolicy {
+  maxSecretAgeDays: number;
+  maxGracePeriodSeconds: number;
+}
+
+const policyFields = { maxSecretAgeDays: true, maxGracePeriodSeconds: true } as const;
+
 export function createTenantRepository(prisma: PrismaClient) {
   return {
     async upsertTenants(tenants: TenantRecord[]): Promise<void> {
@@ -19,6 +26,18 @@ export function createTenantRepository(prisma: PrismaClient) {
     async listRealms(): Promise<string[]> {
       const rows = await prisma.tenant.findMany({ select: { realm: true }, orderBy: { realm: 'asc' } });
       return rows.map((r) => r.realm);
+    },
+    async findPolicy(realm: string): Promise<TenantPolicy | null> {
+      return prisma.tenant.findUnique({ where: { realm }, select: policyFields });
+    },
+    async updatePolicy(realm: string, changes: Partial<TenantPolicy>): Promise<TenantPolicy> {
+      return prisma.tenant.update({ where: { realm }, data: changes, select: policyFields });
+    },
+    async usageCursor(realm: string): Promise<Date | null> {
+      return (await prisma.tenant.findUnique({ where: { realm }, select: { usageEventsSeenUntil: true } }))?.usageEventsSeenUntil ?? null;
+    },
+    async setUsageCursor(realm: string, until: Date): Promise<void> {
+      await prisma.tenant.update({ where: { realm }, data: { usageEventsSeenUntil: until } });
     },
     async findTenant(realm: string): Promise<TenantRecord | null> {
       return prisma.tenant.findUnique({ where: { realm }, select: { realm: true, displayName: true } });

@@ -66,8 +66,13 @@ function serviceAccount(id: string, name: string, overrides: Partial<Prisma.Serv
 type MigrationRow = { migration_name: string; finished_at: Date | null; rolled_back_at: Date | null; applied_steps_count: number; logs: string | null };
 
 describe.each(databaseKinds)('database on %s', (kind) => {
-  it('when a fresh database is opened, then the init migration creates the tables and one finished row in _prisma_migrations', async () => {
-    const db = await freshDatabase(kind);
+  it('when an empty database is opened, then the init migration creates the tables and one finished row in _prisma_migrations', async () => {
+    const target = await scratch(kind);
+    const logs: string[] = [];
+    const db = await openDatabase(target.target, { log: (msg) => logs.push(msg) });
+    onTestFinished(() => db.close());
+
+    expect(logs).toContain(`migrations: applied ${initMigration}`);
 
     const tables = await db.prisma.$queryRaw<Array<{ table_name: string }>>`
       SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`;
@@ -85,10 +90,7 @@ describe.each(databaseKinds)('database on %s', (kind) => {
 
   it('when the migrations are applied to a database that has them, then nothing is applied and the history is unchanged', async () => {
     const target = await scratch(kind);
-    const logs: string[] = [];
-    const db = await openDatabase(target.target, { log: (msg) => logs.push(msg) });
-    await db.close();
-    expect(logs).toContain(`migrations: applied ${initMigration}`);
+    await (await openDatabase(target.target)).close();
     const before = await target.query<MigrationRow & { started_at: Date }>('SELECT * FROM _prisma_migrations');
 
     const again = await target.applyMigrations(defaultMigrationsDir);

@@ -10,7 +10,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import pg from 'pg';
-import { openDatabase, type Database, type DatabaseTarget } from '../../src/db/client.ts';
+import { defaultMigrationsDir, openDatabase, type Database, type DatabaseTarget } from '../../src/db/client.ts';
 import { applyMigrations, wholeScriptMigrations } from '../../src/db/migrate.ts';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -28,7 +28,9 @@ export interface TestDatabase {
 
 export async function createTestDatabase(kind: DatabaseKind, options: { migrationsDir?: string } = {}): Promise<TestDatabase> {
   if (kind === 'pglite') {
-    const db = await openDatabase({ kind: 'pglite', dataDir: null }, options);
+    const usesDefaultMigrations = !options.migrationsDir || path.resolve(options.migrationsDir) === defaultMigrationsDir;
+    const pgliteSnapshot = usesDefaultMigrations ? await migratedPGliteSnapshot() : undefined;
+    const db = await openDatabase({ kind: 'pglite', dataDir: null }, { ...options, ...(pgliteSnapshot && { pgliteSnapshot }) });
     return { db, drop: () => db.close() };
   }
   const { url, dropDatabase } = await createPostgresDatabase();
@@ -48,6 +50,24 @@ export async function createTestDatabase(kind: DatabaseKind, options: { migratio
       return dropping;
     },
   };
+}
+
+// An empty PGlite cluster costs an initdb (seconds); a migrated dump, made once per test worker,
+// loads in about a second. openDatabase still runs the migrations against it (and applies none).
+let snapshot: Promise<Blob> | undefined;
+function migratedPGliteSnapshot(): Promise<Blob> {
+  snapshot ??= (async () => {
+    const pglite = new PGlite();
+    try {
+      const factory = new PrismaPGlite(pglite) as unknown as SqlMigrationAwareDriverAdapterFactory;
+      await applyMigrations(wholeScriptMigrations(factory, (sql) => pglite.exec(sql)), defaultMigrationsDir);
+      return await pglite.dumpDataDir('none');
+    } finally {
+      await pglite.close();
+    }
+  })();
+  snapshot.catch(() => (snapshot = undefined));
+  return snapshot;
 }
 
 export interface ScratchTarget {

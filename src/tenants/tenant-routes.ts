@@ -1,0 +1,70 @@
+import { Router } from 'express';
+import { hasAtLeast } from '../auth/roles.ts';
+import type { AuditService } from '../audit/audit-service.ts';
+import { AppError, InsufficientRoleError, NotFoundError } from '../errors/app-error.ts';
+import { principalOf } from '../http/authenticate.ts';
+import { guard } from '../http/guard.ts';
+import { auditContextFor } from '../service-accounts/service-account-routes.ts';
+import type { TenantDirectory } from './tenant-directory.ts';
+import type { TenantPolicy, TenantRepository } from './tenant-repository.ts';
+import { tenantParams, updateTenantPolicyBody } from './tenant-schemas.ts';
+
+function toPolicyResponse(realm: string, policy: TenantPolicy) {
+  return { tenant: realm, max_secret_age_days: policy.maxSecretAgeDays, max_grace_period_seconds: policy.maxGracePeriodSeconds };
+}
+
+/** Tenant policy: tenant-admins (and above) of the tenant read it; only cpi-admin changes it. */
+export function createTenantRouter(deps: { repository: TenantRepository; directory: TenantDirectory; audit: AuditService }): Router {
+  const router = Router();
+
+  router.get(
+    '/v1/tenants/:realm/policy',
+    guard({ params: tenantParams }, async ({ params }, _req, res) => {
+      const principal = principalOf(res);
+      const allowed = principal.role === 'cpi-admin' || (principal.realm === params.realm && hasAtLeast(principal.role, 'tenant-admin'));
+      if (!allowed) throw new InsufficientRoleError('Reading a tenant policy needs tenant-admin of that tenant, or cpi-admin');
+      const policy = await deps.repository.findPolicy(params.realm);
+      if (!policy) throw new NotFoundError('tenant_not_found', `No tenant named ${params.realm}`);
+      res.json(toPolicyResponse(params.realm, policy));
+    }),
+  );
+
+  router.patch(
+    '/v1/tenants/:realm/policy',
+    guard({ params: tenantParams, body: updateTenantPolicyBody }, async ({ params, body }, req, res) => {
+      const principal = principalOf(res);
+      const context = auditContextFor(req, res, params.realm);
+      if (principal.role !== 'cpi-admin') {
+        await deps.audit.recordSafely(context, { action: 'tenant.policy_updated', outcome: 'denied', target: { type: 'tenant', id: params.realm } });
+        throw new InsufficientRoleError('Only cpi-admin may change a tenant policy');
+      }
+      const before = await deps.repository.findPolicy(params.realm);
+      if (!before) throw new NotFoundError('tenant_not_found', `No tenant named ${params.realm}`);
+      const next = {
+        maxSecretAgeDays: body.max_secret_age_days ?? before.maxSecretAgeDays,
+        maxGracePeriodSeconds: body.max_grace_period_seconds ?? before.maxGracePeriodSeconds,
+      };
+      if (next.maxGracePeriodSeconds > next.maxSecretAgeDays * 86_400) {
+        throw new AppError('invalid_request', 'max_grace_period_seconds cannot exceed the maximum secret age', {
+          errors: [{ path: 'body.max_grace_period_seconds', message: 'exceeds max_secret_age_days' }],
+        });
+      }
+      const updated = await deps.repository.updatePolicy(params.realm, next);
+      try {
+        await deps.directory.configureRealm(params.realm);
+      } catch (error) {
+        await deps.repository.updatePolicy(params.realm, before);
+        await deps.audit.recordSafely(context, { action: 'tenant.policy_updated', outcome: 'failed', target: { type: 'tenant', id: params.realm } });
+        throw error;
+      }
+      await deps.audit.record(context, {
+        action: 'tenant.policy_updated',
+        outcome: 'success',
+        target: { type: 'tenant', id: params.realm },
+        details: { before: toPolicyResponse(params.realm, before), after: toPolicyResponse(params.realm, updated) },
+      });
+      res.json(toPolicyResponse(params.realm, updated));
+    }),
+  );
+  return router;
+}

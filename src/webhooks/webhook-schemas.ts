@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+export const webhookEventTypes = [
+  'service_account.created',
+  'service_account.deleted',
+  'service_account.secret_rotated',
+  'service_account.secret_expiring',
+  'service_account.secret_expired',
+] as const;
+export type WebhookEventType = (typeof webhookEventTypes)[number];
+
+export const webhookIdParams = z.object({ id: z.string().regex(/^wh_[0-9A-Za-z]{20}$/, 'is not a webhook id') });
+
+export const createWebhookBody = z
+  .object({
+    url: z.url({ protocol: /^https?$/ }).max(2000),
+    events: z.array(z.enum(webhookEventTypes)).min(1).max(webhookEventTypes.length),
+  })
+  .strict();
+
+export const webhookListQuery = z.object({ tenant: z.string().min(1).max(255).optional() }).strict();

@@ -1,0 +1,192 @@
+// Webhooks: endpoints a tenant-admin registers, an outbox of deliveries written next to the
+// change that caused them, and a dispatcher that claims due deliveries with
+// `FOR UPDATE SKIP LOCKED` (so several bridges share the work without sending twice), signs
+// them, and retries failures with exponential backoff. Payloads never contain a secret.
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { newAuditEventId } from '../lib/ids.ts';
+import type { SecretBox } from '../lib/secret-box.ts';
+import type { WebhookEventType } from './webhook-schemas.ts';
+import { signatureHeader } from './webhook-signature.ts';
+
+export interface WebhookOptions {
+  maxAttempts: number;
+  /** First retry after this; doubles each attempt. */
+  backoffBaseMs: number;
+  timeoutMs: number;
+  /** Plain http and private or loopback hosts; for local development and tests only. */
+  allowInsecureUrls: boolean;
+}
+
+type Tx = Prisma.TransactionClient | PrismaClient;
+
+const base62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+function randomId(prefix: string): string {
+  const bytes = randomBytes(20);
+  return `${prefix}_${Array.from(bytes, (b) => base62[b % 62]).join('')}`;
+}
+
+export function isPrivateHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return (
+    h === 'localhost' ||
+    h.endsWith('.localhost') ||
+    /^127\./.test(h) ||
+    /^10\./.test(h) ||
+    /^192\.168\./.test(h) ||
+    /^172\.(1[6-9]|2\d|3[01])\./.test(h) ||
+    /^169\.254\./.test(h) ||
+    h === '::1' ||
+    h.startsWith('fc') ||
+    h.startsWith('fd') ||
+    h.startsWith('fe80')
+  );
+}
+
+export class WebhookService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly box: SecretBox,
+    private readonly logger: Logger,
+    private readonly options: WebhookOptions,
+  ) {}
+
+  /** Why this URL may not be used, or undefined when it may. */
+  refuseUrl(url: string): string | undefined {
+    if (this.options.allowInsecureUrls) return undefined;
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'https:') return 'must use https';
+    if (isPrivateHost(parsed.hostname)) return 'must not point at a private or loopback address';
+    return undefined;
+  }
+
+  async create(input: { tenant: string; url: string; events: WebhookEventType[]; createdById: string; createdByName: string }) {
+    const id = randomId('wh');
+    const signingSecret = `whsec_${randomBytes(32).toString('base64url')}`;
+    const row = await this.prisma.webhook.create({
+      data: {
+        id,
+        tenant: input.tenant,
+        url: input.url,
+        events: input.events,
+        signingSecretEnc: this.box.seal(signingSecret, id),
+        createdById: input.createdById,
+        createdByName: input.createdByName,
+      },
+    });
+    return { row, signingSecret };
+  }
+
+  list(tenant: string) {
+    return this.prisma.webhook.findMany({ where: { tenant, deletedAt: null }, orderBy: { createdAt: 'desc' } });
+  }
+
+  find(tenant: string, id: string) {
+    return this.prisma.webhook.findFirst({ where: { id, tenant, deletedAt: null } });
+  }
+
+  async remove(tenant: string, id: string): Promise<boolean> {
+    const { count } = await this.prisma.webhook.updateMany({ where: { id, tenant, deletedAt: null }, data: { deletedAt: new Date(), enabled: false } });
+    return count === 1;
+  }
+
+  deliveries(webhookId: string, limit = 50) {
+    return this.prisma.webhookDelivery.findMany({ where: { webhookId }, orderBy: { createdAt: 'desc' }, take: limit });
+  }
+
+  /** Queues the event for every endpoint of the tenant subscribed to it; call inside the change's transaction. */
+  async enqueue(tenant: string, type: WebhookEventType, data: Record<string, unknown>, tx: Tx = this.prisma): Promise<number> {
+    const hooks = await tx.webhook.findMany({ where: { tenant, enabled: true, deletedAt: null, events: { has: type } }, select: { id: true } });
+    if (hooks.length === 0) return 0;
+    const createdAt = new Date();
+    await tx.webhookDelivery.createMany({
+      data: hooks.map((hook) => {
+        const id = newAuditEventId().replace(/^evt_/, 'whd_');
+        return {
+          id,
+          webhookId: hook.id,
+          tenant,
+          event: type,
+          payload: { id, type, tenant, created_at: createdAt.toISOString(), data } as Prisma.InputJsonValue,
+          createdAt,
+          nextAttemptAt: createdAt,
+        };
+      }),
+    });
+    return hooks.length;
+  }
+
+  /** Claims and sends due deliveries; returns how many were attempted. */
+  async dispatchDue(batch = 20): Promise<number> {
+    const leaseMs = this.options.timeoutMs * 2;
+    // The claim pushes next_attempt_at past the send, so a crashed sender's deliveries are retried.
+    const claimed = await this.prisma.$queryRaw<Array<{ id: string }>>`
+      UPDATE webhook_deliveries SET next_attempt_at = now() + ${`${leaseMs} milliseconds`}::interval
+      WHERE id IN (
+        SELECT id FROM webhook_deliveries
+        WHERE status = 'pending' AND next_attempt_at <= now()
+        ORDER BY next_attempt_at
+        LIMIT ${batch}
+        FOR UPDATE SKIP LOCKED
+      )
+      RETURNING id`;
+    if (claimed.length === 0) return 0;
+    const deliveries = await this.prisma.webhookDelivery.findMany({ where: { id: { in: claimed.map((c) => c.id) } }, include: { webhook: true } });
+    await Promise.all(deliveries.map((d) => this.send(d)));
+    return deliveries.length;
+  }
+
+  private async send(delivery: Prisma.WebhookDeliveryGetPayload<{ include: { webhook: true } }>): Promise<void> {
+    const body = JSON.stringify(delivery.payload);
+    const timestamp = Math.floor(Date.now() / 1000);
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    if (!delivery.webhook.enabled || delivery.webhook.deletedAt) {
+      await this.prisma.webhookDelivery.update({ where: { id: delivery.id }, data: { status: 'failed', lastError: 'endpoint removed' } });
+      return;
+    }
+    try {
+      const secret = this.box.open(delivery.webhook.signingSecretEnc, delivery.webhook.id);
+      const response = await fetch(delivery.webhook.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'sa-bridge-webhooks/1',
+          'webhook-id': delivery.id,
+          'webhook-timestamp': String(timestamp),
+          'webhook-signature': signatureHeader(secret, timestamp, body),
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      statusCode = response.status;
+      await response.body?.cancel();
+      if (!response.ok) error = `HTTP ${response.status}`;
+    } catch (failure) {
+      error = failure instanceof Error ? failure.name === 'TimeoutError' ? 'timeout' : failure.message.slice(0, 200) : 'send failed';
+    }
+    const attempts = delivery.attempts + 1;
+    if (!error) {
+      await this.prisma.webhookDelivery.update({
+        where: { id: delivery.id },
+        data: { status: 'delivered', attempts, lastStatusCode: statusCode, lastError: null, deliveredAt: new Date() },
+      });
+      return;
+    }
+    const giveUp = attempts >= this.options.maxAttempts;
+    const delay = this.options.backoffBaseMs * 2 ** (attempts - 1);
+    await this.prisma.webhookDelivery.update({
+      where: { id: delivery.id },
+      data: {
+        status: giveUp ? 'failed' : 'pending',
+        attempts,
+        lastStatusCode: statusCode,
+        lastError: error,
+        nextAttemptAt: new Date(Date.now() + delay),
+      },
+    });
+    this.logger.warn({ deliveryId: delivery.id, webhookId: delivery.webhookId, attempts, error, giveUp }, 'webhook delivery failed');
+  }
+}
