@@ -1,5 +1,5 @@
 // buildApp(deps) assembles middleware and routers; it never listens (main.ts does).
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from './auth/token-verifier.ts';
@@ -27,6 +27,7 @@ export interface AppDeps {
   serviceAccountRepository: ServiceAccountRepository;
   serviceAccounts: ServiceAccountRouterDeps;
   audit: { repository: AuditRepository; tenantScope: TenantScopeResolver };
+  extraRouters?: Router[];
 }
 
 export function buildApp(deps: AppDeps): Express {
@@ -62,6 +63,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(createMeRouter());
   app.use(createServiceAccountRouter(deps.serviceAccounts));
   app.use(createAuditRouter(deps.audit));
+  for (const router of deps.extraRouters ?? []) app.use(router);
 
   app.use(handleNotFound());
   app.use(handleErrors(deps.logger));

@@ -54,6 +54,12 @@ const envSchema = z
         .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')
         .optional(),
     ),
+    MIN_SECRET_AGE_SECONDS: z.coerce.number().int().min(1).default(3600),
+    JOBS_INTERVAL_MS: z.coerce.number().int().min(0).default(15_000),
+    WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(8),
+    WEBHOOK_BACKOFF_BASE_MS: z.coerce.number().int().min(10).default(30_000),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+    WEBHOOK_ALLOW_INSECURE_URLS: booleanFlag,
     RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
     RECONCILE_STALE_AFTER_MS: z.coerce.number().int().min(0).default(120_000),
 
@@ -113,6 +119,11 @@ export interface Config {
   /** Absent: main.ts keeps a generated key under dataDir. */
   idempotencyKey: Buffer | undefined;
   reconciler: { intervalMs: number; staleAfterMs: number };
+  /** Rotation scheduler, expiry notices, usage collection and webhook dispatch (0 = off). */
+  jobsIntervalMs: number;
+  /** The lowest maximum secret age a cpi-admin may set for a tenant. */
+  minSecretAgeSeconds: number;
+  webhooks: { maxAttempts: number; backoffBaseMs: number; timeoutMs: number; allowInsecureUrls: boolean };
   /** Environment handed to child processes (the local Keycloak). */
   childEnv: NodeJS.ProcessEnv;
 }
@@ -174,6 +185,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     idempotencyKey: e.IDEMPOTENCY_ENCRYPTION_KEY ? Buffer.from(e.IDEMPOTENCY_ENCRYPTION_KEY, 'base64') : undefined,
     reconciler: { intervalMs: e.RECONCILE_INTERVAL_MS, staleAfterMs: e.RECONCILE_STALE_AFTER_MS },
+    jobsIntervalMs: e.JOBS_INTERVAL_MS,
+    minSecretAgeSeconds: e.MIN_SECRET_AGE_SECONDS,
+    webhooks: {
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      allowInsecureUrls: e.WEBHOOK_ALLOW_INSECURE_URLS,
+    },
     childEnv: { ...env },
   };
 }

@@ -13,6 +13,11 @@ import { createMetrics, type Metrics } from './http/metrics.ts';
 import { IdempotencyService } from './idempotency/idempotency-service.ts';
 import { KeycloakAdmin } from './keycloak/keycloak-admin.ts';
 import { Reconciler } from './reconciler/reconciler.ts';
+import { BackgroundJobs } from './jobs/background-jobs.ts';
+import { SecretBox } from './lib/secret-box.ts';
+import { WebhookService } from './webhooks/webhook-service.ts';
+import { createWebhookRouter } from './webhooks/webhook-routes.ts';
+import { createTenantRouter } from './tenants/tenant-routes.ts';
 import { createServiceAccountRepository, type ServiceAccountRepository } from './service-accounts/service-account-repository.ts';
 import { ServiceAccountService } from './service-accounts/service-account-service.ts';
 import { TenantDirectory } from './tenants/tenant-directory.ts';
@@ -44,7 +49,10 @@ export interface Dependencies {
   serviceAccounts: ServiceAccountService;
   idempotency: IdempotencyService;
   reconciler: Reconciler;
+  webhooks: WebhookService;
+  jobs: BackgroundJobs;
 }
+
 
 export function createDependencies(input: {
   config: Config;
@@ -77,7 +85,13 @@ export function createDependencies(input: {
   const auditRepository = createAuditRepository(db.prisma);
   const audit = new AuditService(auditRepository, logger);
   const serviceAccountRepository = createServiceAccountRepository(db.prisma);
+  // One server key encrypts what must be read back: idempotent replies and webhook signing secrets.
+  const serverKey = input.idempotencyKey ?? config.idempotencyKey ?? randomBytes(32);
+  const idempotency = new IdempotencyService(db.prisma, { encryptionKey: serverKey });
+  const webhooks = new WebhookService(db.prisma, new SecretBox(serverKey), logger, config.webhooks);
   const serviceAccounts = new ServiceAccountService({
+    tenants: tenantRepository,
+    webhooks,
     repository: serviceAccountRepository,
     keycloak: keycloakAdmin,
     audit,
@@ -85,8 +99,14 @@ export function createDependencies(input: {
     roleNames: config.roles,
     platformRealm: config.platformRealm,
   });
-  const idempotency = new IdempotencyService(db.prisma, {
-    encryptionKey: input.idempotencyKey ?? config.idempotencyKey ?? randomBytes(32),
+  const jobs = new BackgroundJobs({
+    prisma: db.prisma,
+    repository: serviceAccountRepository,
+    tenants: tenantRepository,
+    keycloak: keycloakAdmin,
+    service: serviceAccounts,
+    webhooks,
+    logger,
   });
   const reconciler = new Reconciler({
     repository: serviceAccountRepository,
@@ -114,6 +134,8 @@ export function createDependencies(input: {
     serviceAccounts,
     idempotency,
     reconciler,
+    webhooks,
+    jobs,
   };
 }
 
@@ -136,5 +158,9 @@ export function buildAppFrom(deps: Dependencies): Express {
       issuerBaseUrl: deps.keycloak.publicUrl,
     },
     audit: { repository: deps.auditRepository, tenantScope: deps.tenantScope },
+    extraRouters: [
+      createTenantRouter({ repository: deps.tenantRepository, directory: deps.tenants, audit: deps.audit, minSecretAgeSeconds: deps.config.minSecretAgeSeconds }),
+      createWebhookRouter({ webhooks: deps.webhooks, tenantScope: deps.tenantScope, audit: deps.audit }),
+    ],
   });
 }

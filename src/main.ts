@@ -76,6 +76,7 @@ async function main(): Promise<void> {
   let db: Database | undefined;
   let server: Server | undefined;
   let reconciler: { stop(): Promise<void> } | undefined;
+  let jobs: { stop(): Promise<void> } | undefined;
   let stopping = false;
 
   async function shutdown(reason: string, exitCode = 0): Promise<void> {
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
       await closing;
     }
     await reconciler?.stop();
+    await jobs?.stop();
     await db?.close().catch((err: unknown) => logger.warn({ err }, 'closing the database failed'));
     await local?.stop().catch((err: unknown) => logger.warn({ err }, 'stopping Keycloak failed'));
     logger.info('stopped');
@@ -113,6 +115,10 @@ async function main(): Promise<void> {
     if (config.reconciler.intervalMs > 0) {
       deps.reconciler.start(config.reconciler.intervalMs);
       reconciler = deps.reconciler;
+    }
+    if (config.jobsIntervalMs > 0) {
+      deps.jobs.start(config.jobsIntervalMs);
+      jobs = deps.jobs;
     }
 
     const app = buildAppFrom(deps);

@@ -21,7 +21,7 @@ import {
   type ErrorRegistry,
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils';
-import type { MigrationList } from '@prisma/schema-engine-wasm';
+import type { MigrationList, SchemaEngine as SchemaEngineInstance } from '@prisma/schema-engine-wasm';
 // The one loader of the wasm module in this process: wasm-bindgen keeps its instance in the glue
 // module, so a second instantiation would replace the first one under its users.
 import { loadSchemaEngineModule } from './schema-engine.ts';
@@ -100,9 +100,10 @@ export async function applyMigrations(
   const migrationsList = await readMigrations(migrationsDir);
   const { SchemaEngine } = await loadSchemaEngineModule();
   const bound = bindMigrationAwareSqlAdapterFactory(adapter);
-  // No datamodel: applying migrations only needs the SQL files; the adapter names the provider.
-  const engine = await SchemaEngine.new({ datamodels: undefined }, (line: string) => forwardEngineLog(line, engineLog), bound);
+  let engine: SchemaEngineInstance | undefined;
   try {
+    // No datamodel: applying migrations only needs the SQL files; the adapter names the provider.
+    engine = await SchemaEngine.new({ datamodels: undefined }, (line: string) => forwardEngineLog(line, engineLog), bound);
     const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: noFilters });
     const known = migrationsList.migrationDirectories.length;
     log(
@@ -114,7 +115,7 @@ export async function applyMigrations(
   } catch (error) {
     throw engineError(error, migrationsList.baseDir, bound.errorRegistry);
   } finally {
-    engine.free();
+    engine?.free();
   }
 }
 
@@ -158,7 +159,7 @@ function engineError(error: unknown, baseDir: string, registry: ErrorRegistry): 
   // Errors thrown by JavaScript code inside the adapter reach the engine only as an id.
   const externalId = /External error id#(\d+)/.exec(raw)?.[1];
   const external = externalId === undefined ? undefined : registry.consumeError(Number(externalId))?.error;
-  const reason = external instanceof Error ? external.message : summary;
+  const reason = (external instanceof Error ? external.message : summary).replace(/\s*\n\s*/g, ' ');
   const code = (error as { code?: unknown } | null)?.code;
   const where = migration ? `migration ${migration} failed` : 'applying migrations failed';
   return new Error(`${where} (${baseDir})${typeof code === 'string' ? ` [${code}]` : ''}: ${reason}`, {

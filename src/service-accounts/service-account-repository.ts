@@ -18,6 +18,7 @@ export interface ListQuery {
   after?: Cursor;
   q?: string;
   status?: 'active' | 'disabled';
+  unusedSince?: Date;
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -52,16 +53,22 @@ export function createServiceAccountRepository(prisma: PrismaClient) {
         tenant: query.tenant,
         status: query.status ? query.status : { in: liveStatuses },
       };
+      const and: Prisma.ServiceAccountWhereInput[] = [];
+      if (query.unusedSince) {
+        const cutoff = query.unusedSince;
+        and.push({ OR: [{ lastUsedAt: { lt: cutoff } }, { lastUsedAt: null, createdAt: { lt: cutoff } }] });
+      }
       if (query.q) {
-        where.AND = [
+        and.push(
           {
             OR: [
               { name: { contains: query.q, mode: 'insensitive' } },
               { description: { contains: query.q, mode: 'insensitive' } },
             ],
           },
-        ];
+        );
       }
+      if (and.length > 0) where.AND = and;
       if (query.after) {
         where.OR = [
           { createdAt: { lt: query.after.time } },

@@ -7,6 +7,7 @@ import type { TenantScopeResolver } from '../tenants/tenant-scope.ts';
 import {
   createServiceAccountBody,
   listServiceAccountsQuery,
+  regenerateSecretBody,
   serviceAccountIdParams,
   tenantQuery,
   updateServiceAccountBody,
@@ -105,10 +106,18 @@ export function createServiceAccountRouter(deps: ServiceAccountRouterDeps): Rout
 
   router.post(
     `${base}/:id/regenerate-secret`,
+    guard({ params: serviceAccountIdParams, query: tenantQuery, body: regenerateSecretBody }, async ({ params, query, body }, req, res) => {
+      const ctx = await contextFor(req, res, query.tenant);
+      const { account, clientSecret } = await deps.service.regenerateSecret(ctx, params.id, body.grace_period ?? 0);
+      res.set('Cache-Control', 'no-store').json({ ...view(account), client_secret: clientSecret });
+    }),
+  );
+
+  router.delete(
+    `${base}/:id/previous-secret`,
     guard({ params: serviceAccountIdParams, query: tenantQuery }, async ({ params, query }, req, res) => {
       const ctx = await contextFor(req, res, query.tenant);
-      const { account, clientSecret } = await deps.service.regenerateSecret(ctx, params.id);
-      res.set('Cache-Control', 'no-store').json({ ...view(account), client_secret: clientSecret });
+      res.json(view(await deps.service.revokePreviousSecret(ctx, params.id)));
     }),
   );
 

@@ -13,7 +13,10 @@ import { decodeCursor, encodeCursor } from '../lib/cursor.ts';
 import { newClientId, newServiceAccountId } from '../lib/ids.ts';
 import { grantableRole, mayActOnServiceAccount, type ServiceAccountAction } from './permissions.ts';
 import { NameTakenError, type ServiceAccountRepository, type ServiceAccountRow } from './service-account-repository.ts';
-import type { CreateServiceAccountInput, ListServiceAccountsQuery, UpdateServiceAccountInput } from './service-account-schemas.ts';
+import type { CreateServiceAccountInput, ListServiceAccountsQuery, RotationPolicyInput, UpdateServiceAccountInput } from './service-account-schemas.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import type { TenantPolicy, TenantRepository } from '../tenants/tenant-repository.ts';
+import type { WebhookService } from '../webhooks/webhook-service.ts';
 
 export interface ServiceAccountContext {
   principal: Principal;
@@ -28,6 +31,27 @@ export interface ServiceAccountServiceDeps {
   logger: Logger;
   roleNames: RoleNames;
   platformRealm: string;
+  tenants: TenantRepository;
+  webhooks: WebhookService;
+}
+
+const DAY_MS = 86_400_000;
+
+/** What webhooks say about an SA: never a secret. */
+export function webhookView(row: ServiceAccountRow) {
+  return {
+    service_account: {
+      id: row.id,
+      name: row.name,
+      tenant: row.tenant,
+      client_id: row.clientId,
+      role: row.role,
+      status: row.status,
+      secret_rotated_at: row.secretRotatedAt?.toISOString() ?? null,
+      secret_expires_at: row.secretExpiresAt?.toISOString() ?? null,
+      previous_secret_expires_at: row.previousSecretExpiresAt?.toISOString() ?? null,
+    },
+  };
 }
 
 const auditAction = {
@@ -37,6 +61,9 @@ const auditAction = {
   enabled: 'service_account.enabled',
   deleted: 'service_account.deleted',
   secretRegenerated: 'service_account.secret_regenerated',
+  secretRotated: 'service_account.secret_rotated',
+  previousSecretRevoked: 'service_account.previous_secret_revoked',
+  rotationPolicyUpdated: 'service_account.rotation_policy_updated',
 } as const;
 
 const actionForPermission: Record<ServiceAccountAction, string> = {
@@ -78,6 +105,30 @@ export class ServiceAccountService {
     return row;
   }
 
+  private async policyFor(tenant: string): Promise<TenantPolicy> {
+    const policy = await this.deps.tenants.findPolicy(tenant);
+    if (!policy) throw new NotFoundError('tenant_not_found', `No tenant named ${tenant}`);
+    return policy;
+  }
+
+  /** The columns a rotation policy sets, after checking it against the tenant's limits. */
+  private rotationColumns(input: RotationPolicyInput, policy: TenantPolicy, rotatedAt: Date | null) {
+    const errors = [];
+    if (input.enabled && input.interval_days! * 86_400 >= policy.maxSecretAgeSeconds) {
+      errors.push({ path: 'body.rotation.interval_days', message: `must be below the tenant's maximum secret age (${policy.maxSecretAgeSeconds} s)` });
+    }
+    if ((input.grace_period_hours ?? 0) * 3600 > policy.maxGracePeriodSeconds) {
+      errors.push({ path: 'body.rotation.grace_period_hours', message: `exceeds the tenant's maximum grace period (${policy.maxGracePeriodSeconds} s)` });
+    }
+    if (errors.length) throw new AppError('invalid_request', 'The rotation policy is outside the tenant policy', { errors });
+    return {
+      rotationEnabled: input.enabled,
+      rotationIntervalDays: input.interval_days ?? null,
+      rotationGracePeriodHours: input.grace_period_hours ?? null,
+      nextRotationAt: input.enabled ? new Date((rotatedAt ?? new Date()).getTime() + input.interval_days! * DAY_MS) : null,
+    };
+  }
+
   async create(ctx: ServiceAccountContext, input: CreateServiceAccountInput): Promise<{ account: ServiceAccountRow; clientSecret: string }> {
     const { repository, keycloak, audit, logger } = this.deps;
     await this.authorize(ctx, 'create');
@@ -91,6 +142,10 @@ export class ServiceAccountService {
       throw new AppError('role_escalation', `You cannot grant ${input.role}: it is above your own role (${ctx.principal.role})`);
     }
 
+    const policy = await this.policyFor(ctx.tenant);
+    // Checked now, so a bad policy is refused before anything is created; computed again below
+    // from the instant the secret is born.
+    if (input.rotation) this.rotationColumns(input.rotation, policy, null);
     let row: ServiceAccountRow;
     try {
       row = await repository.insertProvisioning({
@@ -131,10 +186,19 @@ export class ServiceAccountService {
       ]);
       await keycloak.assignRealmRole(realm, userId, keycloakRoleName(role, this.deps.roleNames));
       const account = await repository.transaction(async (tx) => {
+        const rotatedAt = new Date();
         const activated = await repository.transition(
           row.id,
           ['provisioning'],
-          { status: 'active', keycloakClientUuid: createdClient, keycloakUserId: userId, secretRotatedAt: new Date() },
+          {
+            status: 'active',
+            keycloakClientUuid: createdClient,
+            keycloakUserId: userId,
+            secretRotatedAt: rotatedAt,
+            // Keycloak's rotation policy gives the secret the same lifetime from the same moment.
+            secretExpiresAt: new Date(rotatedAt.getTime() + policy.maxSecretAgeSeconds * 1000),
+            ...(input.rotation && this.rotationColumns(input.rotation, policy, rotatedAt)),
+          },
           tx,
         );
         if (!activated) throw new Error(`service account ${row.id} left provisioning while being created`);
@@ -143,6 +207,7 @@ export class ServiceAccountService {
           { action: auditAction.created, outcome: 'success', target: this.target(row.id), details: { name: row.name, client_id: row.clientId, role } },
           tx,
         );
+        await this.deps.webhooks.enqueue(ctx.tenant, 'service_account.created', webhookView(activated), tx);
         return activated;
       });
       return { account, clientSecret };
@@ -185,6 +250,7 @@ export class ServiceAccountService {
       after: query.cursor ? decodeCursor(query.cursor) : undefined,
       q: query.q,
       status: query.status,
+      unusedSince: query.unused_for_days ? new Date(Date.now() - query.unused_for_days * DAY_MS) : undefined,
     });
     const items = rows.slice(0, query.limit);
     const last = items.at(-1);
@@ -198,10 +264,22 @@ export class ServiceAccountService {
 
   async update(ctx: ServiceAccountContext, id: string, input: UpdateServiceAccountInput): Promise<ServiceAccountRow> {
     const { repository, keycloak, audit } = this.deps;
-    const row = await this.findOrFail(ctx, id);
+    let row = await this.findOrFail(ctx, id);
     await this.authorize(ctx, 'update', row);
     if (row.status === 'deleting') throw new AppError('invalid_state', 'The service account is being deleted');
 
+    if (input.rotation) {
+      const columns = this.rotationColumns(input.rotation, await this.policyFor(ctx.tenant), row.secretRotatedAt);
+      row = await repository.transaction(async (tx) => {
+        const updated = await repository.update(row.id, columns, tx);
+        await audit.record(
+          ctx.audit,
+          { action: auditAction.rotationPolicyUpdated, outcome: 'success', target: this.target(row.id), details: { rotation: input.rotation } },
+          tx,
+        );
+        return updated;
+      });
+    }
     const descriptionChanges = input.description !== undefined && input.description !== row.description;
     const wantEnabled = input.enabled;
     const enabledChanges = wantEnabled !== undefined && wantEnabled !== (row.status === 'active');
@@ -240,12 +318,13 @@ export class ServiceAccountService {
       });
     } catch (error) {
       // Put Keycloak back the way our row says it is.
+      const original = row;
       await keycloak
         .updateServiceAccountClient(ctx.tenant, row.keycloakClientUuid!, {
-          ...(enabledChanges && { enabled: row.status === 'active' }),
-          ...(descriptionChanges && { description: row.description }),
+          ...(enabledChanges && { enabled: original.status === 'active' }),
+          ...(descriptionChanges && { description: original.description }),
         })
-        .catch((revertError: unknown) => this.deps.logger.error({ err: revertError, serviceAccountId: row.id }, 'reverting Keycloak failed'));
+        .catch((revertError: unknown) => this.deps.logger.error({ err: revertError, serviceAccountId: original.id }, 'reverting Keycloak failed'));
       throw error;
     }
   }
@@ -278,31 +357,100 @@ export class ServiceAccountService {
       const deleted = await repository.transition(row.id, ['deleting'], { status: 'deleted', deletedAt: new Date() }, tx);
       if (!deleted) return;
       await audit.record(auditContext, { action: auditAction.deleted, outcome: 'success', target: this.target(row.id), details: { name: row.name, client_id: row.clientId } }, tx);
+      await this.deps.webhooks.enqueue(row.tenant, 'service_account.deleted', webhookView(deleted), tx);
     });
   }
 
-  async regenerateSecret(ctx: ServiceAccountContext, id: string): Promise<{ account: ServiceAccountRow; clientSecret: string }> {
-    const { repository, keycloak, audit } = this.deps;
+  async regenerateSecret(
+    ctx: ServiceAccountContext,
+    id: string,
+    gracePeriodSeconds = 0,
+  ): Promise<{ account: ServiceAccountRow; clientSecret: string }> {
     const row = await this.findOrFail(ctx, id);
     await this.authorize(ctx, 'regenerate', row);
     if (row.status === 'deleting') throw new AppError('invalid_state', 'The service account is being deleted');
-    let clientSecret: string;
+    const policy = await this.policyFor(ctx.tenant);
+    if (gracePeriodSeconds > policy.maxGracePeriodSeconds) {
+      throw new AppError('invalid_request', `grace_period exceeds the tenant's maximum (${policy.maxGracePeriodSeconds} s)`, {
+        errors: [{ path: 'body.grace_period', message: `must be at most ${policy.maxGracePeriodSeconds}` }],
+      });
+    }
+    return this.rotate(row, gracePeriodSeconds, policy, ctx.audit, 'manual');
+  }
+
+  /**
+   * Rotates in Keycloak, then records the new dates, the audit event and the webhook in one
+   * transaction. `tx` is given by the scheduler, which holds the row's lock while it rotates.
+   */
+  async rotate(
+    row: ServiceAccountRow,
+    graceSeconds: number,
+    policy: TenantPolicy,
+    auditContext: AuditContext,
+    trigger: 'manual' | 'scheduled',
+    tx?: Prisma.TransactionClient,
+  ): Promise<{ account: ServiceAccountRow; clientSecret: string }> {
+    const { repository, keycloak, audit } = this.deps;
+    const now = Date.now();
+    let rotated: { secret: string; previousExpiresAt: Date | null };
     try {
-      clientSecret = await keycloak.regenerateSecret(ctx.tenant, row.keycloakClientUuid!);
+      rotated = await keycloak.rotateSecret(row.tenant, row.keycloakClientUuid!, graceSeconds, now);
     } catch (error) {
-      await audit.recordSafely(ctx.audit, {
+      await audit.recordSafely(auditContext, {
         action: auditAction.secretRegenerated,
         outcome: 'failed',
         target: this.target(row.id),
-        details: { reason: error instanceof KeycloakUnavailableError ? 'keycloak_unavailable' : 'internal_error' },
+        details: { reason: error instanceof KeycloakUnavailableError ? 'keycloak_unavailable' : 'internal_error', trigger },
       });
       throw error;
     }
-    const account = await repository.transaction(async (tx) => {
-      const updated = await repository.update(row.id, { secretRotatedAt: new Date() }, tx);
-      await audit.record(ctx.audit, { action: auditAction.secretRegenerated, outcome: 'success', target: this.target(row.id) }, tx);
+    const write = async (db: Prisma.TransactionClient) => {
+      const updated = await repository.update(
+        row.id,
+        {
+          secretRotatedAt: new Date(now),
+          secretExpiresAt: new Date(now + policy.maxSecretAgeSeconds * 1000),
+          previousSecretExpiresAt: rotated.previousExpiresAt,
+          expiryNoticeSent: null,
+          ...(row.rotationEnabled && row.rotationIntervalDays && { nextRotationAt: new Date(now + row.rotationIntervalDays * DAY_MS) }),
+        },
+        db,
+      );
+      await audit.record(
+        auditContext,
+        {
+          action: auditAction.secretRegenerated,
+          outcome: 'success',
+          target: this.target(row.id),
+          details: { trigger, grace_period: graceSeconds, previous_secret_expires_at: rotated.previousExpiresAt?.toISOString() ?? null },
+        },
+        db,
+      );
+      await this.deps.webhooks.enqueue(row.tenant, 'service_account.secret_rotated', { ...webhookView(updated), trigger, grace_period: graceSeconds }, db);
+      return updated;
+    };
+    const account = tx ? await write(tx) : await repository.transaction(write);
+    return { account, clientSecret: rotated.secret };
+  }
+
+  /** Ends a grace period early: the previous secret stops working at Keycloak now. */
+  async revokePreviousSecret(ctx: ServiceAccountContext, id: string): Promise<ServiceAccountRow> {
+    const { repository, keycloak, audit } = this.deps;
+    const row = await this.findOrFail(ctx, id);
+    await this.authorize(ctx, 'regenerate', row);
+    if (!row.previousSecretExpiresAt || row.previousSecretExpiresAt <= new Date()) {
+      throw new AppError('invalid_state', 'There is no previous secret in a grace period');
+    }
+    try {
+      await keycloak.invalidatePreviousSecret(ctx.tenant, row.keycloakClientUuid!);
+    } catch (error) {
+      await audit.recordSafely(ctx.audit, { action: auditAction.previousSecretRevoked, outcome: 'failed', target: this.target(row.id) });
+      throw error;
+    }
+    return repository.transaction(async (tx) => {
+      const updated = await repository.update(row.id, { previousSecretExpiresAt: null }, tx);
+      await audit.record(ctx.audit, { action: auditAction.previousSecretRevoked, outcome: 'success', target: this.target(row.id) }, tx);
       return updated;
     });
-    return { account, clientSecret };
   }
 }

@@ -23,6 +23,16 @@ export function toServiceAccountResponse(row: ServiceAccountRow, issuerBaseUrl: 
     created_by: { type: row.createdByType, id: row.createdById, name: row.createdByName },
     updated_at: row.updatedAt.toISOString(),
     secret_rotated_at: row.secretRotatedAt?.toISOString() ?? null,
+    secret_expires_at: row.secretExpiresAt?.toISOString() ?? null,
+    previous_secret_expires_at:
+      row.previousSecretExpiresAt && row.previousSecretExpiresAt > new Date() ? row.previousSecretExpiresAt.toISOString() : null,
+    last_used_at: row.lastUsedAt?.toISOString() ?? null,
+    rotation: {
+      enabled: row.rotationEnabled,
+      interval_days: row.rotationIntervalDays,
+      grace_period_hours: row.rotationGracePeriodHours,
+      next_rotation_at: row.rotationEnabled ? (row.nextRotationAt?.toISOString() ?? null) : null,
+    },
     ...tokenEndpointsFor(issuerBaseUrl, row.tenant),
   };
 }

@@ -61,7 +61,7 @@ export class TenantDirectory {
     const policy = await this.repository.findPolicy(realm);
     if (!policy || !this.keycloak) return;
     await this.keycloak.ensureSecretRotationPolicy(realm, {
-      maxSecretAgeSeconds: policy.maxSecretAgeDays * 86_400,
+      maxSecretAgeSeconds: policy.maxSecretAgeSeconds,
       maxGraceSeconds: policy.maxGracePeriodSeconds,
     });
     await this.keycloak.enableClientLoginEvents(realm, 30 * 86_400);

@@ -6,11 +6,11 @@ export interface TenantRecord {
 }
 
 export interface TenantPolicy {
-  maxSecretAgeDays: number;
+  maxSecretAgeSeconds: number;
   maxGracePeriodSeconds: number;
 }
 
-const policyFields = { maxSecretAgeDays: true, maxGracePeriodSeconds: true } as const;
+const policyFields = { maxSecretAgeSeconds: true, maxGracePeriodSeconds: true } as const;
 
 export function createTenantRepository(prisma: PrismaClient) {
   return {

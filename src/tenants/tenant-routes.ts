@@ -10,11 +10,11 @@ import type { TenantPolicy, TenantRepository } from './tenant-repository.ts';
 import { tenantParams, updateTenantPolicyBody } from './tenant-schemas.ts';
 
 function toPolicyResponse(realm: string, policy: TenantPolicy) {
-  return { tenant: realm, max_secret_age_days: policy.maxSecretAgeDays, max_grace_period_seconds: policy.maxGracePeriodSeconds };
+  return { tenant: realm, max_secret_age_seconds: policy.maxSecretAgeSeconds, max_grace_period_seconds: policy.maxGracePeriodSeconds };
 }
 
 /** Tenant policy: tenant-admins (and above) of the tenant read it; only cpi-admin changes it. */
-export function createTenantRouter(deps: { repository: TenantRepository; directory: TenantDirectory; audit: AuditService }): Router {
+export function createTenantRouter(deps: { repository: TenantRepository; directory: TenantDirectory; audit: AuditService; minSecretAgeSeconds: number }): Router {
   const router = Router();
 
   router.get(
@@ -41,12 +41,17 @@ export function createTenantRouter(deps: { repository: TenantRepository; directo
       const before = await deps.repository.findPolicy(params.realm);
       if (!before) throw new NotFoundError('tenant_not_found', `No tenant named ${params.realm}`);
       const next = {
-        maxSecretAgeDays: body.max_secret_age_days ?? before.maxSecretAgeDays,
+        maxSecretAgeSeconds: body.max_secret_age_seconds ?? before.maxSecretAgeSeconds,
         maxGracePeriodSeconds: body.max_grace_period_seconds ?? before.maxGracePeriodSeconds,
       };
-      if (next.maxGracePeriodSeconds > next.maxSecretAgeDays * 86_400) {
+      if (next.maxSecretAgeSeconds < deps.minSecretAgeSeconds) {
+        throw new AppError('invalid_request', `max_secret_age_seconds must be at least ${deps.minSecretAgeSeconds}`, {
+          errors: [{ path: 'body.max_secret_age_seconds', message: `below the platform minimum of ${deps.minSecretAgeSeconds}` }],
+        });
+      }
+      if (next.maxGracePeriodSeconds > next.maxSecretAgeSeconds) {
         throw new AppError('invalid_request', 'max_grace_period_seconds cannot exceed the maximum secret age', {
-          errors: [{ path: 'body.max_grace_period_seconds', message: 'exceeds max_secret_age_days' }],
+          errors: [{ path: 'body.max_grace_period_seconds', message: 'exceeds max_secret_age_seconds' }],
         });
       }
       const updated = await deps.repository.updatePolicy(params.realm, next);

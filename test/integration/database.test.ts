@@ -8,7 +8,12 @@ import { defaultMigrationsDir, describeTarget, openDatabase, type Database } fro
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import { createScratchTarget, createTestDatabase, databaseKinds, type DatabaseKind } from '../support/database.ts';
 
-const initMigration = '20261122000000_init';
+// Every folder in prisma/migrations, in the order the engine applies them.
+const migrationNames = (await readdir(defaultMigrationsDir, { withFileTypes: true }))
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
+  .sort();
+const upToDate = `migrations: database is up to date (${migrationNames.length} known)`;
 
 async function freshDatabase(kind: DatabaseKind): Promise<Database> {
   const { db, drop } = await createTestDatabase(kind);
@@ -37,7 +42,7 @@ async function migrationsWithBrokenOne(): Promise<{ dir: string; broken: string 
     await mkdir(path.join(dir, name.name));
     await copyFile(path.join(defaultMigrationsDir, name.name, 'migration.sql'), path.join(dir, name.name, 'migration.sql'));
   }
-  const broken = '20261123000000_broken';
+  const broken = '99991231000000_broken'; // sorts after every real migration
   await mkdir(path.join(dir, broken));
   await writeFile(
     path.join(dir, broken, 'migration.sql'),
@@ -66,22 +71,24 @@ function serviceAccount(id: string, name: string, overrides: Partial<Prisma.Serv
 type MigrationRow = { migration_name: string; finished_at: Date | null; rolled_back_at: Date | null; applied_steps_count: number; logs: string | null };
 
 describe.each(databaseKinds)('database on %s', (kind) => {
-  it('when an empty database is opened, then the init migration creates the tables and one finished row in _prisma_migrations', async () => {
+  it('when an empty database is opened, then the migrations create the tables and each gets one finished row in _prisma_migrations', async () => {
     const target = await scratch(kind);
     const logs: string[] = [];
     const db = await openDatabase(target.target, { log: (msg) => logs.push(msg) });
     onTestFinished(() => db.close());
 
-    expect(logs).toContain(`migrations: applied ${initMigration}`);
+    expect(logs).toContain(`migrations: applied ${migrationNames.join(', ')}`);
 
     const tables = await db.prisma.$queryRaw<Array<{ table_name: string }>>`
       SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`;
-    expect(tables.map((t) => t.table_name)).toEqual(['_prisma_migrations', 'audit_events', 'idempotency_keys', 'service_accounts', 'tenants']);
+    expect(tables.map((t) => t.table_name)).toEqual(
+      expect.arrayContaining(['_prisma_migrations', 'audit_events', 'idempotency_keys', 'service_accounts', 'tenants']),
+    );
     const migrations = await db.prisma.$queryRaw<MigrationRow[]>`
-      SELECT migration_name, finished_at, rolled_back_at, applied_steps_count, logs FROM _prisma_migrations`;
-    expect(migrations).toEqual([
-      { migration_name: initMigration, finished_at: expect.any(Date), rolled_back_at: null, applied_steps_count: 1, logs: null },
-    ]);
+      SELECT migration_name, finished_at, rolled_back_at, applied_steps_count, logs FROM _prisma_migrations ORDER BY migration_name`;
+    expect(migrations).toEqual(
+      migrationNames.map((name) => ({ migration_name: name, finished_at: expect.any(Date), rolled_back_at: null, applied_steps_count: 1, logs: null })),
+    );
     const liveNameIndex = await db.prisma.$queryRaw<Array<{ indexdef: string }>>`
       SELECT indexdef FROM pg_indexes WHERE indexname = 'service_accounts_live_name_key'`;
     expect(liveNameIndex).toHaveLength(1);
@@ -97,7 +104,7 @@ describe.each(databaseKinds)('database on %s', (kind) => {
 
     expect(again).toEqual({ applied: [] });
     expect(await target.query('SELECT * FROM _prisma_migrations')).toEqual(before);
-    expect(before).toHaveLength(1);
+    expect(before).toHaveLength(migrationNames.length);
   });
 
   it('when a tenant and a service account are written, then they read back with every field and the defaults filled in', async () => {
@@ -116,7 +123,7 @@ describe.each(databaseKinds)('database on %s', (kind) => {
     });
 
     const read = await db.prisma.serviceAccount.findUniqueOrThrow({ where: { id: created.id }, include: { tenantRef: true } });
-    expect(read).toEqual({
+    expect(read).toMatchObject({
       id: 'sa_0000000000000000000001',
       tenant: 'acme',
       name: 'ci-deployer',
@@ -198,7 +205,7 @@ describe.each(databaseKinds)('database on %s', (kind) => {
 
     const rows = await target.query<MigrationRow>('SELECT migration_name, finished_at, rolled_back_at, applied_steps_count, logs FROM _prisma_migrations ORDER BY migration_name');
     expect(rows).toEqual([
-      expect.objectContaining({ migration_name: initMigration, finished_at: expect.any(Date) }),
+      ...migrationNames.map((name) => expect.objectContaining({ migration_name: name, finished_at: expect.any(Date) })),
       expect.objectContaining({ migration_name: broken, finished_at: null, applied_steps_count: 0, logs: expect.stringContaining('no_such_table') }),
     ]);
     expect(await target.query(`SELECT to_regclass('half_done') AS t`)).toEqual([{ t: null }]);
@@ -214,10 +221,10 @@ describe.each(databaseKinds)('database on %s', (kind) => {
     const [a, b] = await Promise.all([openDatabase(target.target, { log }), openDatabase(target.target, { log })]);
     await Promise.all([a.close(), b.close()]);
 
-    expect(logs.filter((l) => l.startsWith('migrations: '))).toEqual(
-      expect.arrayContaining([`migrations: applied ${initMigration}`, 'migrations: database is up to date (1 known)']),
+    expect(logs.filter((l) => l.startsWith('migrations: ')).sort()).toEqual([`migrations: applied ${migrationNames.join(', ')}`, upToDate]);
+    expect(await target.query('SELECT migration_name FROM _prisma_migrations ORDER BY migration_name')).toEqual(
+      migrationNames.map((name) => ({ migration_name: name })),
     );
-    expect(await target.query('SELECT migration_name FROM _prisma_migrations')).toEqual([{ migration_name: initMigration }]);
   });
 });
 
@@ -233,8 +240,10 @@ describe('PGlite in a data directory', () => {
     onTestFinished(() => second.close());
 
     expect(await second.prisma.tenant.findMany({ select: { realm: true, displayName: true } })).toEqual([tenant]);
-    expect(logs).toContain('migrations: database is up to date (1 known)');
-    expect(await second.prisma.$queryRaw`SELECT migration_name FROM _prisma_migrations`).toEqual([{ migration_name: initMigration }]);
+    expect(logs).toContain(upToDate);
+    expect(await second.prisma.$queryRaw`SELECT migration_name FROM _prisma_migrations ORDER BY migration_name`).toEqual(
+      migrationNames.map((name) => ({ migration_name: name })),
+    );
   });
 });
 

@@ -11,6 +11,8 @@ import { testKeycloak } from './keycloak.ts';
 
 export interface TestApp {
   baseUrl: string;
+  /** The PostgreSQL database of this app, when it runs on PostgreSQL. */
+  dbUrl: string | undefined;
   deps: Dependencies;
   logs: string[];
   close(): Promise<void>;
@@ -18,7 +20,7 @@ export interface TestApp {
 
 export async function startTestApp(options: { dbKind?: 'pglite' | 'postgres'; realms: string[]; env?: Record<string, string>; keycloakUrl?: string }): Promise<TestApp> {
   const kc = testKeycloak();
-  const { db, drop } = await createTestDatabase(options.dbKind ?? (process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite'));
+  const { db, drop, url: dbUrl } = await createTestDatabase(options.dbKind ?? (process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite'));
   const config = loadConfig({
     KEYCLOAK_URL: kc.url,
     KEYCLOAK_ADMIN_CLIENT_ID: kc.bridgeAdmin.clientId,
@@ -53,6 +55,7 @@ export async function startTestApp(options: { dbKind?: 'pglite' | 'postgres'; re
   const { port } = server.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}`,
+    dbUrl,
     deps,
     logs,
     async close() {

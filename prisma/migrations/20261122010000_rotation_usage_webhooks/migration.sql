@@ -13,7 +13,7 @@ ADD COLUMN     "secret_expires_at" TIMESTAMPTZ(3);
 
 -- AlterTable
 ALTER TABLE "tenants" ADD COLUMN     "max_grace_period_seconds" INTEGER NOT NULL DEFAULT 604800,
-ADD COLUMN     "max_secret_age_days" INTEGER NOT NULL DEFAULT 90,
+ADD COLUMN     "max_secret_age_seconds" INTEGER NOT NULL DEFAULT 7776000,
 ADD COLUMN     "usage_events_seen_until" TIMESTAMPTZ(3);
 
 -- CreateTable
