@@ -12,14 +12,6 @@ export default defineConfig({
       },
       {
         test: {
-          name: 'database',
-          include: ['test/database/**/*.test.ts'],
-          environment: 'node',
-          testTimeout: 60_000,
-        },
-      },
-      {
-        test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
