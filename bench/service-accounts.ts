@@ -69,7 +69,7 @@ async function main() {
 
   const dbDir = path.join(repoRoot, '.data', 'bench', `pglite-${realm}`);
   const db = await openDatabase(env.DATABASE_URL ? { kind: 'postgres', url: env.DATABASE_URL } : { kind: 'pglite', dataDir: dbDir });
-  const config = loadConfig({ KEYCLOAK_URL: kcUrl, KEYCLOAK_ADMIN_CLIENT_ID: bridge.clientId, KEYCLOAK_ADMIN_CLIENT_SECRET: bridge.clientSecret, LOG_LEVEL: 'silent', RECONCILE_INTERVAL_MS: '0' });
+  const config = loadConfig({ KEYCLOAK_URL: kcUrl, KEYCLOAK_ADMIN_CLIENT_ID: bridge.clientId, KEYCLOAK_ADMIN_CLIENT_SECRET: bridge.clientSecret, LOG_LEVEL: 'silent' });
   const deps = createDependencies({
     config,
     logger: createLogger('silent'),
@@ -106,6 +106,7 @@ async function main() {
     await mapped.body?.cancel();
     return secret;
   }
+  const created: string[] = [];
   async function createViaBridge(i: number) {
     const response = await fetch(`${base}/v1/service-accounts`, {
       method: 'POST',
@@ -113,7 +114,7 @@ async function main() {
       body: JSON.stringify({ name: `bench-${i}` }),
     });
     if (response.status !== 201) throw new Error(`bridge create: HTTP ${response.status} ${await response.text()}`);
-    await response.json();
+    created.push(((await response.json()) as { id: string }).id);
   }
   const time = async (fn: () => Promise<unknown>) => {
     const t0 = performance.now();
@@ -131,6 +132,24 @@ async function main() {
     // Interleaved, so that both paths see the same Keycloak (its database grows as we go).
     direct.push(await time(() => createDirect(i)));
     viaBridge.push(await time(() => createViaBridge(i)));
+  }
+
+  // Rotation: a plain regenerate (old secret dropped at once) against a grace rotation (old
+  // secret kept for an hour), both through the bridge, interleaved over the same SAs.
+  async function regenerate(id: string, body: unknown) {
+    const response = await fetch(`${base}/v1/service-accounts/${id}/regenerate-secret`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${userToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (response.status !== 200) throw new Error(`regenerate: HTTP ${response.status} ${await response.text()}`);
+    await response.json();
+  }
+  const plain: number[] = [];
+  const grace: number[] = [];
+  for (const id of created.slice(0, Math.min(created.length, Number(env.BENCH_ROTATIONS ?? 40)))) {
+    plain.push(await time(() => regenerate(id, {})));
+    grace.push(await time(() => regenerate(id, { grace_period: 3600 })));
   }
 
   // List: top the tenant up to 100 rows, measure; then to 10,000 rows, measure. The list reads
@@ -166,11 +185,14 @@ async function main() {
   const rows = [
     ['create, direct Keycloak admin calls', percentile(direct, 50), percentile(direct, 95), creates],
     ['create, through sa-bridge', percentile(viaBridge, 50), percentile(viaBridge, 95), creates],
+    ['regenerate, grace_period 0 (through sa-bridge)', percentile(plain, 50), percentile(plain, 95), plain.length],
+    ['regenerate, grace_period 3600 (through sa-bridge)', percentile(grace, 50), percentile(grace, 95), grace.length],
     ['list limit=100, 100 SAs in tenant', percentile(list100, 50), percentile(list100, 95), listSamples],
     ['list limit=100, 10,000 SAs in tenant', percentile(list10k, 50), percentile(list10k, 95), listSamples],
   ] as const;
   printTable(rows);
   console.log(`create p50 ratio bridge/direct: ${(percentile(viaBridge, 50) / percentile(direct, 50)).toFixed(3)} (target <= 1.15)`);
+  console.log(`grace/plain rotation p50:       ${(percentile(grace, 50) / percentile(plain, 50)).toFixed(3)}`);
   console.log(`list p50 ratio 10,000/100:     ${(percentile(list10k, 50) / percentile(list100, 50)).toFixed(3)} (target <= 1.5)`);
   console.log(`database: ${env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'PGlite'}; Keycloak ${kcUrl}`);
 
