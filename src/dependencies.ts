@@ -106,7 +106,9 @@ export function createDependencies(input: {
     keycloak: keycloakAdmin,
     service: serviceAccounts,
     webhooks,
+    audit,
     logger,
+    refreshStatistics: () => db.refreshStatistics(),
   });
   const reconciler = new Reconciler({
     repository: serviceAccountRepository,

@@ -1,7 +1,7 @@
 // Opens the database: applies prisma/migrations, then returns a Prisma client on a driver adapter.
 // Why driver adapters, and why two of them (facts, checked with Prisma 7.10):
-// - Prisma 7's generated client has no native query engine; it always talks to the database
-//   through a driver adapter. Native schema-engine binaries cannot be downloaded on these
+// - Prisma 7's generated client has no native query engine: it takes a driver adapter (or a
+//   Prisma Accelerate URL). Native schema-engine binaries cannot be downloaded on these
 //   machines, so migrations run in Prisma's WebAssembly schema engine through an adapter too.
 // - PostgreSQL (DATABASE_URL): @prisma/adapter-pg on a node-postgres pool. The pool is bounded
 //   (max 10 by default) and its connect timeout makes ping() fail instead of hanging.
@@ -29,6 +29,12 @@ export interface Database {
   target: DatabaseTarget;
   /** `SELECT 1`; rejects when the database cannot be reached (or after close). */
   ping(): Promise<void>;
+  /**
+   * Refreshes planner statistics where nothing else does: PGlite runs no autovacuum, and without
+   * statistics PostgreSQL's planner sorts a whole tenant instead of walking the list index.
+   * PostgreSQL servers analyze on their own, so this does nothing there.
+   */
+  refreshStatistics(): Promise<void>;
   /** Disconnects Prisma, then ends the pg pool or closes PGlite. Calling it again does nothing. */
   close(): Promise<void>;
 }
@@ -106,8 +112,7 @@ async function openPGlite(target: Extract<DatabaseTarget, { kind: 'pglite' }>, m
   const pglite = target.dataDir ? new PGlite(target.dataDir) : new PGlite(snapshot ? { loadDataDir: snapshot } : {});
   try {
     await pglite.waitReady;
-    // pglite-prisma-adapter is typed against an older @prisma/driver-adapter-utils; same shape.
-    const factory = new PrismaPGlite(pglite) as unknown as SqlMigrationAwareDriverAdapterFactory;
+    const factory = new PrismaPGlite(pglite);
     await migrate(wholeScriptMigrations(factory, (sql) => pglite.exec(sql)));
     return wrap(new PrismaClient({ adapter: factory }), target, () => pglite.close());
   } catch (error) {
@@ -131,6 +136,9 @@ function wrap(prisma: PrismaClient, target: DatabaseTarget, closeDriver: () => P
     target,
     async ping() {
       await prisma.$queryRaw`SELECT 1`;
+    },
+    async refreshStatistics() {
+      if (target.kind === 'pglite') await prisma.$executeRawUnsafe('ANALYZE');
     },
     close() {
       closing ??= (async () => {

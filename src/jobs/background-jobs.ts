@@ -6,7 +6,7 @@
 //  - usage: Keycloak's CLIENT_LOGIN events folded into `last_used_at`;
 //  - webhook dispatch (its own SKIP LOCKED claim, in WebhookService).
 import type { Logger } from 'pino';
-import { systemAuditContext } from '../audit/audit-service.ts';
+import { systemAuditContext, type AuditService } from '../audit/audit-service.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { KeycloakAdmin } from '../keycloak/keycloak-admin.ts';
 import type { ServiceAccountRepository } from '../service-accounts/service-account-repository.ts';
@@ -21,7 +21,9 @@ export interface BackgroundJobsDeps {
   keycloak: KeycloakAdmin;
   service: ServiceAccountService;
   webhooks: WebhookService;
+  audit: AuditService;
   logger: Logger;
+  refreshStatistics: () => Promise<void>;
 }
 
 const DAY_MS = 86_400_000;
@@ -87,6 +89,11 @@ export class BackgroundJobs {
         if (count !== 1) return false;
         const type = stage === 0 ? 'service_account.secret_expired' : 'service_account.secret_expiring';
         await webhooks.enqueue(row.tenant, type, { ...webhookView(row), ...(stage > 0 && { days_before_expiry: stage }) }, tx);
+        await this.deps.audit.record(
+          systemAuditContext(row.tenant, 'expiry-notifier'),
+          { action: type, outcome: 'success', target: { type: 'service_account', id: row.id }, details: { secret_expires_at: row.secretExpiresAt!.toISOString(), stage } },
+          tx,
+        );
         return true;
       });
       if (claimed) sent += 1;
@@ -126,12 +133,21 @@ export class BackgroundJobs {
     return total;
   }
 
+  private statisticsRefreshedAt = 0;
+
+  private async refreshStatisticsEvery(intervalMs: number): Promise<void> {
+    if (Date.now() - this.statisticsRefreshedAt < intervalMs) return;
+    await this.deps.refreshStatistics();
+    this.statisticsRefreshedAt = Date.now();
+  }
+
   async runOnce(): Promise<void> {
     const steps: Array<[string, () => Promise<unknown>]> = [
       ['rotations', () => this.rotateDue()],
       ['expiry notices', () => this.notifyExpiries()],
       ['usage', () => this.collectUsage()],
       ['webhooks', () => this.dispatchWebhooks()],
+      ['statistics', () => this.refreshStatisticsEvery(10 * 60_000)],
     ];
     for (const [name, step] of steps) {
       try {

@@ -142,13 +142,8 @@ export class ServiceAccountService {
       throw new AppError('role_escalation', `You cannot grant ${input.role}: it is above your own role (${ctx.principal.role})`);
     }
 
-    const policy = await this.policyFor(ctx.tenant);
-    // Checked now, so a bad policy is refused before anything is created; computed again below
-    // from the instant the secret is born.
-    if (input.rotation) this.rotationColumns(input.rotation, policy, null);
-    let row: ServiceAccountRow;
-    try {
-      row = await repository.insertProvisioning({
+    const insert = () =>
+      repository.insertProvisioning({
         id: newServiceAccountId(),
         tenant: ctx.tenant,
         name: input.name,
@@ -159,6 +154,18 @@ export class ServiceAccountService {
         createdById: ctx.principal.actor.id,
         createdByName: ctx.principal.actor.name,
       } as Parameters<ServiceAccountRepository['insertProvisioning']>[0]);
+    let policy: TenantPolicy;
+    let row: ServiceAccountRow;
+    try {
+      if (input.rotation) {
+        // A rotation policy is checked against the tenant policy before anything is created.
+        policy = await this.policyFor(ctx.tenant);
+        this.rotationColumns(input.rotation, policy, null);
+        row = await insert();
+      } else {
+        // Nothing to check first: read the policy and claim the name in parallel.
+        [policy, row] = await Promise.all([this.policyFor(ctx.tenant), insert()]);
+      }
     } catch (error) {
       if (!(error instanceof NameTakenError)) throw error;
       await audit.recordSafely(ctx.audit, {

@@ -121,6 +121,7 @@ describe('tenant policy and secret expiry', () => {
       expect(await grant(sa.client_id, sa.client_secret)).toBe(401);
       expect(await app.deps.jobs.notifyExpiries()).toBeGreaterThanOrEqual(1);
       expect((await app.deps.db.prisma.serviceAccount.findUniqueOrThrow({ where: { id: sa.id } })).expiryNoticeSent).toBe(0);
+      expect(await app.deps.db.prisma.auditEvent.count({ where: { targetId: sa.id, action: 'service_account.secret_expired', actorName: 'expiry-notifier' } })).toBe(1);
       expect(await app.deps.jobs.notifyExpiries()).toBe(0);
 
       const rotated = await alice.post(`/v1/service-accounts/${sa.id}/regenerate-secret`);

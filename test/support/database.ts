@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
-import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import pg from 'pg';
 import { defaultMigrationsDir, openDatabase, type Database, type DatabaseTarget } from '../../src/db/client.ts';
@@ -59,7 +58,7 @@ function migratedPGliteSnapshot(): Promise<Blob> {
   snapshot ??= (async () => {
     const pglite = new PGlite();
     try {
-      const factory = new PrismaPGlite(pglite) as unknown as SqlMigrationAwareDriverAdapterFactory;
+      const factory = new PrismaPGlite(pglite);
       await applyMigrations(wholeScriptMigrations(factory, (sql) => pglite.exec(sql)), defaultMigrationsDir);
       return await pglite.dumpDataDir('none');
     } finally {
@@ -98,7 +97,7 @@ export async function createScratchTarget(kind: DatabaseKind): Promise<ScratchTa
       query: <T>(sql: string) => withPGlite(async (pglite) => (await pglite.query<T>(sql)).rows),
       applyMigrations: (dir) =>
         withPGlite((pglite) => {
-          const factory = new PrismaPGlite(pglite) as unknown as SqlMigrationAwareDriverAdapterFactory;
+          const factory = new PrismaPGlite(pglite);
           return applyMigrations(wholeScriptMigrations(factory, (sql) => pglite.exec(sql)), dir);
         }),
       remove: () => rm(parent, { recursive: true, force: true }),

@@ -67,3 +67,8 @@ CREATE INDEX "service_accounts_tenant_last_used_at_idx" ON "service_accounts"("t
 
 -- AddForeignKey
 ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "webhook_deliveries_webhook_id_fkey" FOREIGN KEY ("webhook_id") REFERENCES "webhooks"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- Written by hand: status alone is a poor index (most rows are active) and it lured the planner
+-- away from the list index. The reconciler only looks for rows in flight, which this keeps small.
+DROP INDEX "service_accounts_status_idx";
+CREATE INDEX "service_accounts_in_flight_idx" ON "service_accounts"("updated_at") WHERE "status" IN ('provisioning', 'deleting');
