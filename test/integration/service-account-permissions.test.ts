@@ -149,6 +149,10 @@ describe('cpi-admin and tenant selection', () => {
     expect(await findClient(tenant.realm, created.body.client_id)).toBeDefined();
     const listed = await as.root.get(`/v1/service-accounts?tenant=${tenant.realm}`);
     expect(listed.body.items.map((i: { id: string }) => i.id)).toContain(created.body.id);
+    expect((await as.root.get(`/v1/service-accounts/${created.body.id}?tenant=${tenant.realm}`)).status).toBe(200);
+    const regenerated = await as.root.post(`/v1/service-accounts/${created.body.id}/regenerate-secret?tenant=${tenant.realm}`);
+    expect(regenerated.status).toBe(200);
+    secrets.push(regenerated.body.client_secret);
     expect((await as.root.patch(`/v1/service-accounts/${created.body.id}?tenant=${tenant.realm}`, { enabled: false })).status).toBe(200);
     expect((await as.root.get(`/v1/audit-events?tenant=${tenant.realm}`)).status).toBe(200);
     expect((await as.root.delete(`/v1/service-accounts/${created.body.id}?tenant=${tenant.realm}`)).status).toBe(204);
