@@ -161,7 +161,13 @@ export function buildAppFrom(deps: Dependencies): Express {
     },
     audit: { repository: deps.auditRepository, tenantScope: deps.tenantScope },
     extraRouters: [
-      createTenantRouter({ repository: deps.tenantRepository, directory: deps.tenants, audit: deps.audit, minSecretAgeSeconds: deps.config.minSecretAgeSeconds }),
+      createTenantRouter({
+        repository: deps.tenantRepository,
+        directory: deps.tenants,
+        audit: deps.audit,
+        serviceAccounts: deps.serviceAccounts,
+        minSecretAgeSeconds: deps.config.minSecretAgeSeconds,
+      }),
       createWebhookRouter({ webhooks: deps.webhooks, tenantScope: deps.tenantScope, audit: deps.audit }),
     ],
   });

@@ -58,7 +58,10 @@ export class BackgroundJobs {
         for (const { id } of claimed) {
           const row = await tx.serviceAccount.findUniqueOrThrow({ where: { id } });
           // Through tx: PGlite has a single connection, which this transaction holds.
-          const policy = await tx.tenant.findUnique({ where: { realm: row.tenant }, select: { maxSecretAgeSeconds: true, maxGracePeriodSeconds: true } });
+          const policy = await tx.tenant.findUnique({
+            where: { realm: row.tenant },
+            select: { maxSecretAgeSeconds: true, maxGracePeriodSeconds: true, maxAccessTokenTtl: true, defaultAccessTokenTtl: true, allowedScopes: true, allowedAudiences: true },
+          });
           if (!policy) continue;
           const grace = Math.min((row.rotationGracePeriodHours ?? 0) * 3600, policy.maxGracePeriodSeconds);
           await service.rotate(row, grace, policy, systemAuditContext(row.tenant, 'rotation-scheduler'), 'scheduled', tx);

@@ -25,12 +25,42 @@ export const MANAGED_MARKER = 'sa-bridge.managed';
 export const SA_ID_ATTRIBUTE = 'sa-bridge.sa-id';
 export const ROTATION_POLICY = 'sa-bridge-secret-rotation';
 
+/** What a service account's tokens look like, beyond its role. */
+export interface TokenShape {
+  accessTokenTtl: number;
+  scopes: string[];
+  claims: Record<string, string>;
+  audiences: string[];
+}
+
 export interface ServiceAccountClientSpec {
   clientId: string;
   serviceAccountId: string;
   tenant: string;
   ownerId: string;
   description: string | null;
+  shape: TokenShape;
+}
+
+const MAPPER_PREFIX = 'sa-bridge:';
+
+/** Hard-coded claim and audience mappers for a shape, named so we can find and replace ours. */
+export function tokenMappers(shape: Pick<TokenShape, 'claims' | 'audiences'>) {
+  const inAccessToken = { 'access.token.claim': 'true', 'id.token.claim': 'false', 'userinfo.token.claim': 'false', 'introspection.token.claim': 'true' };
+  return [
+    ...Object.entries(shape.claims).map(([name, value]) => ({
+      name: `${MAPPER_PREFIX}claim:${name}`,
+      protocol: 'openid-connect',
+      protocolMapper: 'oidc-hardcoded-claim-mapper',
+      config: { 'claim.name': name, 'claim.value': value, 'jsonType.label': 'String', ...inAccessToken },
+    })),
+    ...shape.audiences.map((audience) => ({
+      name: `${MAPPER_PREFIX}aud:${audience}`,
+      protocol: 'openid-connect',
+      protocolMapper: 'oidc-audience-mapper',
+      config: { 'included.custom.audience': audience, ...inAccessToken },
+    })),
+  ];
 }
 
 export interface ManagedClient {
@@ -120,7 +150,11 @@ export class KeycloakAdmin {
       directAccessGrantsEnabled: false,
       frontchannelLogout: false,
       consentRequired: false,
+      // Token shape at creation: lifetime, mappers and optional scopes in the same call.
+      protocolMappers: tokenMappers(spec.shape),
+      ...(spec.shape.scopes.length > 0 && { optionalClientScopes: spec.shape.scopes }),
       attributes: {
+        'access.token.lifespan': String(spec.shape.accessTokenTtl),
         'oauth2.device.authorization.grant.enabled': 'false',
         'oidc.ciba.grant.enabled': 'false',
         'client_credentials.use_refresh_token': 'false',
@@ -328,6 +362,54 @@ export class KeycloakAdmin {
       .filter((e) => typeof e.clientId === 'string' && typeof e.time === 'number')
       .map((e) => ({ clientId: e.clientId as string, time: new Date(e.time as number) }))
       .filter((e) => !since || e.time > since);
+  }
+
+  /** Creates the realm's client scopes that do not exist yet (as token scopes, no consent). */
+  async ensureClientScopes(realm: string, names: string[]): Promise<Map<string, string>> {
+    const ids = new Map<string, string>();
+    if (names.length === 0) return ids;
+    const existing = await this.call('list client scopes', (c) => c.clientScopes.find({ realm }));
+    for (const scope of existing) if (scope.name && scope.id) ids.set(scope.name, scope.id);
+    for (const name of names) {
+      if (ids.has(name)) continue;
+      await this.call('create client scope', (c) =>
+        c.clientScopes.create({
+          realm,
+          name,
+          protocol: 'openid-connect',
+          attributes: { 'include.in.token.scope': 'true', 'display.on.consent.screen': 'false' },
+        }),
+      );
+      const created = await this.call('find client scope', (c) => c.clientScopes.findOneByName({ realm, name }));
+      if (created?.id) ids.set(name, created.id);
+    }
+    return ids;
+  }
+
+  /** Moves an existing client to a new token shape; `previous` says which optional scopes were ours. */
+  async setAccessTokenLifespan(realm: string, clientUuid: string, seconds: number): Promise<void> {
+    await this.call('set token lifespan', (c) => c.clients.update({ realm, id: clientUuid }, { attributes: { 'access.token.lifespan': String(seconds) } }));
+  }
+
+  async reshapeClient(realm: string, clientUuid: string, shape: TokenShape, previousScopes: string[]): Promise<void> {
+    await this.setAccessTokenLifespan(realm, clientUuid, shape.accessTokenTtl);
+    const mappers = await this.call('list protocol mappers', (c) => c.clients.listProtocolMappers({ realm, id: clientUuid }));
+    for (const mapper of mappers) {
+      if (mapper.id && mapper.name?.startsWith(MAPPER_PREFIX)) {
+        await this.call('delete protocol mapper', (c) => c.clients.delProtocolMapper({ realm, id: clientUuid, mapperId: mapper.id! }));
+      }
+    }
+    const wanted = tokenMappers(shape);
+    if (wanted.length > 0) await this.call('add protocol mappers', (c) => c.clients.addMultipleProtocolMappers({ realm, id: clientUuid }, wanted));
+    const scopeIds = await this.ensureClientScopes(realm, [...new Set([...shape.scopes, ...previousScopes])]);
+    for (const name of previousScopes.filter((s) => !shape.scopes.includes(s))) {
+      const id = scopeIds.get(name);
+      if (id) await this.call('remove optional scope', (c) => c.clients.delOptionalClientScope({ realm, id: clientUuid, clientScopeId: id }));
+    }
+    for (const name of shape.scopes.filter((s) => !previousScopes.includes(s))) {
+      const id = scopeIds.get(name);
+      if (id) await this.call('add optional scope', (c) => c.clients.addOptionalClientScope({ realm, id: clientUuid, clientScopeId: id }));
+    }
   }
 
   /** Realms the bridge's admin client may manage (Keycloak lists only those it has roles in). */

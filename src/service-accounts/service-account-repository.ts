@@ -93,6 +93,10 @@ export function createServiceAccountRepository(prisma: PrismaClient) {
       return tx.serviceAccount.update({ where: { id }, data });
     },
 
+    async listLive(tenant: string): Promise<ServiceAccountRow[]> {
+      return prisma.serviceAccount.findMany({ where: { tenant, status: { in: ['active', 'disabled'] } } });
+    },
+
     async findStuck(statuses: Array<'provisioning' | 'deleting'>, olderThan: Date): Promise<ServiceAccountRow[]> {
       return prisma.serviceAccount.findMany({ where: { status: { in: statuses }, updatedAt: { lt: olderThan } }, take: 500 });
     },

@@ -21,12 +21,39 @@ export const rotationPolicy = z
   .refine((r) => !r.enabled || r.interval_days !== undefined, { message: 'interval_days is required when enabled', path: ['interval_days'] });
 export type RotationPolicyInput = z.infer<typeof rotationPolicy>;
 
+/** Claims Keycloak or OAuth own; a static claim may never replace them. */
+export const reservedClaims = [
+  'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'azp', 'typ', 'scope', 'sid', 'auth_time', 'acr', 'amr',
+  'nonce', 'session_state', 'realm_access', 'resource_access', 'client_id', 'preferred_username', 'cnf', 'act', 'may_act',
+];
+
+// RFC 6749 section 3.3 scope-token characters.
+const scopeName = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/, 'is not a valid scope token');
+const uniqueList = <T extends z.ZodType<string>>(item: T, max: number) =>
+  z.array(item).max(max).refine((list) => new Set(list).size === list.length, { message: 'has duplicates' });
+
+export const tokenShapeFields = {
+  access_token_ttl: z.number().int().min(10).max(86_400).optional(),
+  scopes: uniqueList(scopeName, 20).optional(),
+  claims: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'is not a valid claim name'), z.string().max(256))
+    .refine((claims) => Object.keys(claims).length <= 20, { message: 'at most 20 claims' })
+    .superRefine((claims, ctx) => {
+      for (const name of Object.keys(claims)) {
+        if (reservedClaims.includes(name)) ctx.addIssue({ code: 'custom', path: [name], message: `${name} is a reserved claim` });
+      }
+    })
+    .optional(),
+  audience: uniqueList(z.string().min(1).max(255), 10).optional(),
+};
+
 export const createServiceAccountBody = z
   .object({
     name: serviceAccountName,
     description: description.optional(),
     role: z.enum(roles).optional(),
     rotation: rotationPolicy.optional(),
+    ...tokenShapeFields,
   })
   .strict();
 export type CreateServiceAccountInput = z.infer<typeof createServiceAccountBody>;
@@ -36,11 +63,10 @@ export const updateServiceAccountBody = z
     description: description.nullable().optional(),
     enabled: z.boolean().optional(),
     rotation: rotationPolicy.optional(),
+    ...tokenShapeFields,
   })
   .strict()
-  .refine((b) => b.description !== undefined || b.enabled !== undefined || b.rotation !== undefined, {
-    message: 'give description, enabled or rotation',
-  });
+  .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'give at least one field to change' });
 export type UpdateServiceAccountInput = z.infer<typeof updateServiceAccountBody>;
 
 export const tenantQuery = z.object({ tenant: z.string().min(1).max(255).optional() }).strict();

@@ -8,7 +8,7 @@ import type { AuditContext, AuditService } from '../audit/audit-service.ts';
 import type { RoleNames } from '../config.ts';
 import { AppError, InsufficientRoleError, KeycloakUnavailableError, NotFoundError } from '../errors/app-error.ts';
 import { KeycloakConflictError } from '../keycloak/keycloak-errors.ts';
-import type { KeycloakAdmin } from '../keycloak/keycloak-admin.ts';
+import type { KeycloakAdmin, TokenShape } from '../keycloak/keycloak-admin.ts';
 import { decodeCursor, encodeCursor } from '../lib/cursor.ts';
 import { newClientId, newServiceAccountId } from '../lib/ids.ts';
 import { grantableRole, mayActOnServiceAccount, type ServiceAccountAction } from './permissions.ts';
@@ -64,7 +64,20 @@ const auditAction = {
   secretRotated: 'service_account.secret_rotated',
   previousSecretRevoked: 'service_account.previous_secret_revoked',
   rotationPolicyUpdated: 'service_account.rotation_policy_updated',
+  tokenShapeUpdated: 'service_account.token_shape_updated',
+  tokenLifetimeReclamped: 'service_account.token_lifetime_reclamped',
 } as const;
+
+type ShapeInput = { access_token_ttl?: number; scopes?: string[]; claims?: Record<string, string>; audience?: string[] };
+
+/** The lifetime in force: what was asked (or the tenant default), never above the tenant maximum. */
+export function effectiveTokenTtl(requested: number | null, policy: Pick<TenantPolicy, 'maxAccessTokenTtl' | 'defaultAccessTokenTtl'>): number {
+  return Math.min(requested ?? policy.defaultAccessTokenTtl, policy.maxAccessTokenTtl);
+}
+
+function hasShapeChange(input: ShapeInput): boolean {
+  return input.access_token_ttl !== undefined || input.scopes !== undefined || input.claims !== undefined || input.audience !== undefined;
+}
 
 const actionForPermission: Record<ServiceAccountAction, string> = {
   create: auditAction.created,
@@ -129,6 +142,26 @@ export class ServiceAccountService {
     };
   }
 
+  /**
+   * The token shape after `input` is applied to `current` (or to nothing, for a create), checked
+   * against the tenant policy: scopes and audiences only from its allow-lists, the lifetime
+   * clamped to its maximum.
+   */
+  private resolveShape(input: ShapeInput, policy: TenantPolicy, current?: ServiceAccountRow) {
+    const scopes = input.scopes ?? current?.scopes ?? [];
+    const audiences = input.audience ?? current?.audiences ?? [];
+    const claims = input.claims ?? ((current?.claims ?? {}) as Record<string, string>);
+    const errors = [
+      ...scopes.filter((sc) => !policy.allowedScopes.includes(sc)).map((sc) => ({ path: 'body.scopes', message: `${sc} is not an allowed scope of this tenant` })),
+      ...audiences.filter((a) => !policy.allowedAudiences.includes(a)).map((a) => ({ path: 'body.audience', message: `${a} is not an allowed audience of this tenant` })),
+    ];
+    if (errors.length) throw new AppError('invalid_request', 'The token shape is outside the tenant policy', { errors });
+    const requested = input.access_token_ttl ?? current?.requestedAccessTokenTtl ?? null;
+    const shape: TokenShape = { accessTokenTtl: effectiveTokenTtl(requested, policy), scopes, claims, audiences };
+    const columns = { requestedAccessTokenTtl: requested, accessTokenTtl: shape.accessTokenTtl, scopes, claims, audiences };
+    return { shape, columns };
+  }
+
   async create(ctx: ServiceAccountContext, input: CreateServiceAccountInput): Promise<{ account: ServiceAccountRow; clientSecret: string }> {
     const { repository, keycloak, audit, logger } = this.deps;
     await this.authorize(ctx, 'create');
@@ -157,10 +190,11 @@ export class ServiceAccountService {
     let policy: TenantPolicy;
     let row: ServiceAccountRow;
     try {
-      if (input.rotation) {
-        // A rotation policy is checked against the tenant policy before anything is created.
+      if (input.rotation || input.scopes?.length || input.audience?.length) {
+        // Rotation, scopes and audiences are checked against the tenant policy before anything is created.
         policy = await this.policyFor(ctx.tenant);
-        this.rotationColumns(input.rotation, policy, null);
+        if (input.rotation) this.rotationColumns(input.rotation, policy, null);
+        this.resolveShape(input, policy);
         row = await insert();
       } else {
         // Nothing to check first: read the policy and claim the name in parallel.
@@ -177,14 +211,17 @@ export class ServiceAccountService {
     }
 
     const realm = ctx.tenant;
+    const { shape, columns: shapeColumns } = this.resolveShape(input, policy);
     let clientUuid: string | undefined;
     try {
+      if (shape.scopes.length > 0) await keycloak.ensureClientScopes(realm, shape.scopes);
       clientUuid = await keycloak.createServiceAccountClient(realm, {
         clientId: row.clientId,
         serviceAccountId: row.id,
         tenant: realm,
         ownerId: ctx.principal.actor.id,
         description: row.description,
+        shape,
       });
       const createdClient = clientUuid;
       const [userId, clientSecret] = await Promise.all([
@@ -205,6 +242,7 @@ export class ServiceAccountService {
             // Keycloak's rotation policy gives the secret the same lifetime from the same moment.
             secretExpiresAt: new Date(rotatedAt.getTime() + policy.maxSecretAgeSeconds * 1000),
             ...(input.rotation && this.rotationColumns(input.rotation, policy, rotatedAt)),
+            ...shapeColumns,
           },
           tx,
         );
@@ -282,6 +320,29 @@ export class ServiceAccountService {
         await audit.record(
           ctx.audit,
           { action: auditAction.rotationPolicyUpdated, outcome: 'success', target: this.target(row.id), details: { rotation: input.rotation } },
+          tx,
+        );
+        return updated;
+      });
+    }
+    if (hasShapeChange(input)) {
+      const { shape, columns } = this.resolveShape(input, await this.policyFor(ctx.tenant), row);
+      try {
+        await keycloak.reshapeClient(ctx.tenant, row.keycloakClientUuid!, shape, row.scopes);
+      } catch (error) {
+        await audit.recordSafely(ctx.audit, { action: auditAction.tokenShapeUpdated, outcome: 'failed', target: this.target(row.id) });
+        throw error;
+      }
+      row = await repository.transaction(async (tx) => {
+        const updated = await repository.update(row.id, columns, tx);
+        await audit.record(
+          ctx.audit,
+          {
+            action: auditAction.tokenShapeUpdated,
+            outcome: 'success',
+            target: this.target(row.id),
+            details: { access_token_ttl: shape.accessTokenTtl, scopes: shape.scopes, claim_names: Object.keys(shape.claims), audience: shape.audiences },
+          },
           tx,
         );
         return updated;
@@ -438,6 +499,26 @@ export class ServiceAccountService {
     };
     const account = tx ? await write(tx) : await repository.transaction(write);
     return { account, clientSecret: rotated.secret };
+  }
+
+  /**
+   * After a tenant policy change: every live SA whose lifetime in force differs from what the
+   * new policy allows gets the new lifetime, in Keycloak and here. Returns the SA ids changed.
+   */
+  async reclampTokenLifetimes(tenant: string, policy: TenantPolicy, auditContext: AuditContext): Promise<string[]> {
+    const { repository, keycloak, audit } = this.deps;
+    const changed: string[] = [];
+    for (const row of await repository.listLive(tenant)) {
+      const ttl = effectiveTokenTtl(row.requestedAccessTokenTtl, policy);
+      if (ttl === row.accessTokenTtl || !row.keycloakClientUuid) continue;
+      await keycloak.setAccessTokenLifespan(tenant, row.keycloakClientUuid, ttl);
+      await repository.transaction(async (tx) => {
+        await repository.update(row.id, { accessTokenTtl: ttl }, tx);
+        await audit.record(auditContext, { action: auditAction.tokenLifetimeReclamped, outcome: 'success', target: this.target(row.id), details: { from: row.accessTokenTtl, to: ttl } }, tx);
+      });
+      changed.push(row.id);
+    }
+    return changed;
   }
 
   /** Ends a grace period early: the previous secret stops working at Keycloak now. */

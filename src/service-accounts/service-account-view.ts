@@ -27,6 +27,11 @@ export function toServiceAccountResponse(row: ServiceAccountRow, issuerBaseUrl: 
     previous_secret_expires_at:
       row.previousSecretExpiresAt && row.previousSecretExpiresAt > new Date() ? row.previousSecretExpiresAt.toISOString() : null,
     last_used_at: row.lastUsedAt?.toISOString() ?? null,
+    access_token_ttl: row.accessTokenTtl,
+    access_token_ttl_requested: row.requestedAccessTokenTtl,
+    scopes: row.scopes,
+    claims: row.claims,
+    audience: row.audiences,
     rotation: {
       enabled: row.rotationEnabled,
       interval_days: row.rotationIntervalDays,

@@ -8,9 +8,20 @@ export interface TenantRecord {
 export interface TenantPolicy {
   maxSecretAgeSeconds: number;
   maxGracePeriodSeconds: number;
+  maxAccessTokenTtl: number;
+  defaultAccessTokenTtl: number;
+  allowedScopes: string[];
+  allowedAudiences: string[];
 }
 
-const policyFields = { maxSecretAgeSeconds: true, maxGracePeriodSeconds: true } as const;
+const policyFields = {
+  maxSecretAgeSeconds: true,
+  maxGracePeriodSeconds: true,
+  maxAccessTokenTtl: true,
+  defaultAccessTokenTtl: true,
+  allowedScopes: true,
+  allowedAudiences: true,
+} as const;
 
 export function createTenantRepository(prisma: PrismaClient) {
   return {

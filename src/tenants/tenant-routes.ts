@@ -5,16 +5,31 @@ import { AppError, InsufficientRoleError, NotFoundError } from '../errors/app-er
 import { principalOf } from '../http/authenticate.ts';
 import { guard } from '../http/guard.ts';
 import { auditContextFor } from '../service-accounts/service-account-routes.ts';
+import type { ServiceAccountService } from '../service-accounts/service-account-service.ts';
 import type { TenantDirectory } from './tenant-directory.ts';
 import type { TenantPolicy, TenantRepository } from './tenant-repository.ts';
 import { tenantParams, updateTenantPolicyBody } from './tenant-schemas.ts';
 
 function toPolicyResponse(realm: string, policy: TenantPolicy) {
-  return { tenant: realm, max_secret_age_seconds: policy.maxSecretAgeSeconds, max_grace_period_seconds: policy.maxGracePeriodSeconds };
+  return {
+    tenant: realm,
+    max_secret_age_seconds: policy.maxSecretAgeSeconds,
+    max_grace_period_seconds: policy.maxGracePeriodSeconds,
+    max_access_token_ttl: policy.maxAccessTokenTtl,
+    default_access_token_ttl: policy.defaultAccessTokenTtl,
+    allowed_scopes: policy.allowedScopes,
+    allowed_audiences: policy.allowedAudiences,
+  };
 }
 
 /** Tenant policy: tenant-admins (and above) of the tenant read it; only cpi-admin changes it. */
-export function createTenantRouter(deps: { repository: TenantRepository; directory: TenantDirectory; audit: AuditService; minSecretAgeSeconds: number }): Router {
+export function createTenantRouter(deps: {
+  repository: TenantRepository;
+  directory: TenantDirectory;
+  audit: AuditService;
+  serviceAccounts: ServiceAccountService;
+  minSecretAgeSeconds: number;
+}): Router {
   const router = Router();
 
   router.get(
@@ -40,10 +55,19 @@ export function createTenantRouter(deps: { repository: TenantRepository; directo
       }
       const before = await deps.repository.findPolicy(params.realm);
       if (!before) throw new NotFoundError('tenant_not_found', `No tenant named ${params.realm}`);
-      const next = {
+      const next: TenantPolicy = {
         maxSecretAgeSeconds: body.max_secret_age_seconds ?? before.maxSecretAgeSeconds,
         maxGracePeriodSeconds: body.max_grace_period_seconds ?? before.maxGracePeriodSeconds,
+        maxAccessTokenTtl: body.max_access_token_ttl ?? before.maxAccessTokenTtl,
+        defaultAccessTokenTtl: body.default_access_token_ttl ?? before.defaultAccessTokenTtl,
+        allowedScopes: body.allowed_scopes ?? before.allowedScopes,
+        allowedAudiences: body.allowed_audiences ?? before.allowedAudiences,
       };
+      if (next.defaultAccessTokenTtl > next.maxAccessTokenTtl) {
+        throw new AppError('invalid_request', 'default_access_token_ttl cannot exceed max_access_token_ttl', {
+          errors: [{ path: 'body.default_access_token_ttl', message: 'exceeds max_access_token_ttl' }],
+        });
+      }
       if (next.maxSecretAgeSeconds < deps.minSecretAgeSeconds) {
         throw new AppError('invalid_request', `max_secret_age_seconds must be at least ${deps.minSecretAgeSeconds}`, {
           errors: [{ path: 'body.max_secret_age_seconds', message: `below the platform minimum of ${deps.minSecretAgeSeconds}` }],
@@ -62,11 +86,12 @@ export function createTenantRouter(deps: { repository: TenantRepository; directo
         await deps.audit.recordSafely(context, { action: 'tenant.policy_updated', outcome: 'failed', target: { type: 'tenant', id: params.realm } });
         throw error;
       }
+      const reclamped = await deps.serviceAccounts.reclampTokenLifetimes(params.realm, updated, context);
       await deps.audit.record(context, {
         action: 'tenant.policy_updated',
         outcome: 'success',
         target: { type: 'tenant', id: params.realm },
-        details: { before: toPolicyResponse(params.realm, before), after: toPolicyResponse(params.realm, updated) },
+        details: { before: toPolicyResponse(params.realm, before), after: toPolicyResponse(params.realm, updated), reclamped_service_accounts: reclamped.length },
       });
       res.json(toPolicyResponse(params.realm, updated));
     }),

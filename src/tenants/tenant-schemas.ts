@@ -6,6 +6,10 @@ export const updateTenantPolicyBody = z
   .object({
     max_secret_age_seconds: z.number().int().min(1).max(3650 * 86_400).optional(),
     max_grace_period_seconds: z.number().int().min(0).max(30 * 86_400).optional(),
+    max_access_token_ttl: z.number().int().min(10).max(86_400).optional(),
+    default_access_token_ttl: z.number().int().min(10).max(86_400).optional(),
+    allowed_scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/)).max(100).optional(),
+    allowed_audiences: z.array(z.string().min(1).max(255)).max(100).optional(),
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, { message: 'give at least one field' });
