@@ -28,6 +28,8 @@ export interface AppDeps {
   serviceAccounts: ServiceAccountRouterDeps;
   audit: { repository: AuditRepository; tenantScope: TenantScopeResolver };
   extraRouters?: Router[];
+  /** Routes with their own body format and credentials (the OAuth token exchange). */
+  publicRouters?: Router[];
 }
 
 export function buildApp(deps: AppDeps): Express {
@@ -57,6 +59,7 @@ export function buildApp(deps: AppDeps): Express {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
+  for (const router of deps.publicRouters ?? []) app.use(router);
   app.use('/v1', requireJsonBody());
   app.use('/v1', express.json({ limit: deps.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use('/v1', authenticate(deps.verifier), refuseInactiveServiceAccounts(deps.serviceAccountRepository));

@@ -55,6 +55,7 @@ const envSchema = z
         .optional(),
     ),
     MIN_SECRET_AGE_SECONDS: z.coerce.number().int().min(1).default(3600),
+    EXCHANGE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
     JOBS_INTERVAL_MS: z.coerce.number().int().min(0).default(15_000),
     WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(8),
     WEBHOOK_BACKOFF_BASE_MS: z.coerce.number().int().min(10).default(30_000),
@@ -121,6 +122,8 @@ export interface Config {
   reconciler: { intervalMs: number; staleAfterMs: number };
   /** Rotation scheduler, expiry notices, usage collection and webhook dispatch (0 = off). */
   jobsIntervalMs: number;
+  /** Token exchanges per caller (realm + subject) per minute. */
+  exchangeRatePerMinute: number;
   /** The lowest maximum secret age a cpi-admin may set for a tenant. */
   minSecretAgeSeconds: number;
   webhooks: { maxAttempts: number; backoffBaseMs: number; timeoutMs: number; allowInsecureUrls: boolean };
@@ -186,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyKey: e.IDEMPOTENCY_ENCRYPTION_KEY ? Buffer.from(e.IDEMPOTENCY_ENCRYPTION_KEY, 'base64') : undefined,
     reconciler: { intervalMs: e.RECONCILE_INTERVAL_MS, staleAfterMs: e.RECONCILE_STALE_AFTER_MS },
     jobsIntervalMs: e.JOBS_INTERVAL_MS,
+    exchangeRatePerMinute: e.EXCHANGE_RATE_LIMIT_PER_MINUTE,
     minSecretAgeSeconds: e.MIN_SECRET_AGE_SECONDS,
     webhooks: {
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,

@@ -18,6 +18,8 @@ import { SecretBox } from './lib/secret-box.ts';
 import { WebhookService } from './webhooks/webhook-service.ts';
 import { createWebhookRouter } from './webhooks/webhook-routes.ts';
 import { createTenantRouter } from './tenants/tenant-routes.ts';
+import { createTokenExchangeRouter } from './token-exchange/token-exchange-routes.ts';
+import { TokenExchangeService } from './token-exchange/token-exchange-service.ts';
 import { createServiceAccountRepository, type ServiceAccountRepository } from './service-accounts/service-account-repository.ts';
 import { ServiceAccountService } from './service-accounts/service-account-service.ts';
 import { TenantDirectory } from './tenants/tenant-directory.ts';
@@ -51,6 +53,7 @@ export interface Dependencies {
   reconciler: Reconciler;
   webhooks: WebhookService;
   jobs: BackgroundJobs;
+  tokenExchange: TokenExchangeService;
 }
 
 
@@ -70,7 +73,11 @@ export function createDependencies(input: {
     timeoutMs: config.keycloak.timeoutMs,
   });
   const tenantRepository = createTenantRepository(db.prisma);
-  const tenants = new TenantDirectory(tenantRepository, { platformRealm: config.platformRealm }, keycloakAdmin);
+  // One server key encrypts what must be read back: idempotent replies, webhook signing
+  // secrets and the exchange clients' secrets.
+  const serverKey = input.idempotencyKey ?? config.idempotencyKey ?? randomBytes(32);
+  const secretBox = new SecretBox(serverKey);
+  const tenants = new TenantDirectory(tenantRepository, { platformRealm: config.platformRealm }, keycloakAdmin, secretBox);
   const verifier = createTokenVerifier({
     issuerBaseUrl: keycloak.publicUrl,
     keycloakUrl: keycloak.url,
@@ -85,10 +92,8 @@ export function createDependencies(input: {
   const auditRepository = createAuditRepository(db.prisma);
   const audit = new AuditService(auditRepository, logger);
   const serviceAccountRepository = createServiceAccountRepository(db.prisma);
-  // One server key encrypts what must be read back: idempotent replies and webhook signing secrets.
-  const serverKey = input.idempotencyKey ?? config.idempotencyKey ?? randomBytes(32);
   const idempotency = new IdempotencyService(db.prisma, { encryptionKey: serverKey });
-  const webhooks = new WebhookService(db.prisma, new SecretBox(serverKey), logger, config.webhooks);
+  const webhooks = new WebhookService(db.prisma, secretBox, logger, config.webhooks);
   const serviceAccounts = new ServiceAccountService({
     tenants: tenantRepository,
     webhooks,
@@ -138,6 +143,15 @@ export function createDependencies(input: {
     reconciler,
     webhooks,
     jobs,
+    tokenExchange: new TokenExchangeService({
+      verifier,
+      serviceAccounts: serviceAccountRepository,
+      tenants: tenantRepository,
+      directory: tenants,
+      audit,
+      keycloakUrl: keycloak.url,
+      timeoutMs: config.keycloak.timeoutMs,
+    }),
   };
 }
 
@@ -160,6 +174,7 @@ export function buildAppFrom(deps: Dependencies): Express {
       issuerBaseUrl: deps.keycloak.publicUrl,
     },
     audit: { repository: deps.auditRepository, tenantScope: deps.tenantScope },
+    publicRouters: [createTokenExchangeRouter({ service: deps.tokenExchange, ratePerMinute: deps.config.exchangeRatePerMinute })],
     extraRouters: [
       createTenantRouter({
         repository: deps.tenantRepository,

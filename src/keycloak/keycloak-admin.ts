@@ -24,6 +24,8 @@ export interface RealmSummary {
 export const MANAGED_MARKER = 'sa-bridge.managed';
 export const SA_ID_ATTRIBUTE = 'sa-bridge.sa-id';
 export const ROTATION_POLICY = 'sa-bridge-secret-rotation';
+/** The realm client the bridge performs token exchange as (Keycloak's standard token exchange). */
+export const EXCHANGE_CLIENT_ID = 'sa-bridge-exchange';
 
 /** What a service account's tokens look like, beyond its role. */
 export interface TokenShape {
@@ -48,6 +50,13 @@ const MAPPER_PREFIX = 'sa-bridge:';
 export function tokenMappers(shape: Pick<TokenShape, 'claims' | 'audiences'>) {
   const inAccessToken = { 'access.token.claim': 'true', 'id.token.claim': 'false', 'userinfo.token.claim': 'false', 'introspection.token.claim': 'true' };
   return [
+    // Standard token exchange accepts a subject token only if the requester is in its audience.
+    {
+      name: `${MAPPER_PREFIX}exchange-audience`,
+      protocol: 'openid-connect',
+      protocolMapper: 'oidc-audience-mapper',
+      config: { 'included.client.audience': EXCHANGE_CLIENT_ID, ...inAccessToken },
+    },
     ...Object.entries(shape.claims).map(([name, value]) => ({
       name: `${MAPPER_PREFIX}claim:${name}`,
       protocol: 'openid-connect',
@@ -409,6 +418,63 @@ export class KeycloakAdmin {
     for (const name of shape.scopes.filter((s) => !previousScopes.includes(s))) {
       const id = scopeIds.get(name);
       if (id) await this.call('add optional scope', (c) => c.clients.addOptionalClientScope({ realm, id: clientUuid, clientScopeId: id }));
+    }
+  }
+
+  /**
+   * The realm's exchange client: confidential, standard token exchange on, no flow of its own.
+   * Its audience mappers and optional scopes are the tenant's allowed audiences and scopes, so
+   * Keycloak itself cannot hand out more than the policy allows.
+   */
+  async ensureExchangeClient(realm: string, secret: string, allowed: { audiences: string[]; scopes: string[] }): Promise<void> {
+    const representation = {
+      clientId: EXCHANGE_CLIENT_ID,
+      name: 'sa-bridge token exchange',
+      description: 'Managed by sa-bridge: performs RFC 8693 exchanges under tenant policy',
+      enabled: true,
+      publicClient: false,
+      clientAuthenticatorType: 'client-secret',
+      secret,
+      standardFlowEnabled: false,
+      implicitFlowEnabled: false,
+      directAccessGrantsEnabled: false,
+      serviceAccountsEnabled: false,
+      fullScopeAllowed: true,
+      attributes: { 'standard.token.exchange.enabled': 'true' },
+    };
+    let existing = await this.findClientByClientId(realm, EXCHANGE_CLIENT_ID);
+    if (existing) await this.call('update exchange client', (c) => c.clients.update({ realm, id: existing!.uuid }, representation));
+    else {
+      await this.call('create exchange client', (c) => c.clients.create({ realm, ...representation }));
+      existing = await this.findClientByClientId(realm, EXCHANGE_CLIENT_ID);
+    }
+    if (!existing) throw new Error('the exchange client was not created');
+    const uuid = existing.uuid;
+    const mappers = await this.call('list protocol mappers', (c) => c.clients.listProtocolMappers({ realm, id: uuid }));
+    for (const mapper of mappers) {
+      if (mapper.id && mapper.name?.startsWith(MAPPER_PREFIX)) {
+        await this.call('delete protocol mapper', (c) => c.clients.delProtocolMapper({ realm, id: uuid, mapperId: mapper.id! }));
+      }
+    }
+    const audienceMappers = allowed.audiences.map((audience) => ({
+      name: `${MAPPER_PREFIX}aud:${audience}`,
+      protocol: 'openid-connect',
+      protocolMapper: 'oidc-audience-mapper',
+      config: { 'included.client.audience': audience, 'access.token.claim': 'true', 'introspection.token.claim': 'true' },
+    }));
+    if (audienceMappers.length) await this.call('add protocol mappers', (c) => c.clients.addMultipleProtocolMappers({ realm, id: uuid }, audienceMappers));
+    const current = await this.call('list optional scopes', (c) => c.clients.listOptionalClientScopes({ realm, id: uuid }));
+    const scopeIds = await this.ensureClientScopes(realm, allowed.scopes);
+    for (const scope of current) {
+      if (scope.id && scope.name && !allowed.scopes.includes(scope.name)) {
+        await this.call('remove optional scope', (c) => c.clients.delOptionalClientScope({ realm, id: uuid, clientScopeId: scope.id! }));
+      }
+    }
+    for (const name of allowed.scopes) {
+      const id = scopeIds.get(name);
+      if (id && !current.some((scope) => scope.id === id)) {
+        await this.call('add optional scope', (c) => c.clients.addOptionalClientScope({ realm, id: uuid, clientScopeId: id }));
+      }
     }
   }
 

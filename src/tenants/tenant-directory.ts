@@ -1,7 +1,9 @@
 // Which realms the bridge serves. Token verification asks on every request, so the answer comes
 // from memory; a miss reloads from the database at most once per `reloadIntervalMs`, so a realm
 // registered by another process is picked up without letting unknown issuers hammer the database.
+import { randomBytes } from 'node:crypto';
 import type { KeycloakAdmin } from '../keycloak/keycloak-admin.ts';
+import type { SecretBox } from '../lib/secret-box.ts';
 import type { TenantRecord, TenantRepository } from './tenant-repository.ts';
 
 export interface TenantDirectoryOptions {
@@ -17,10 +19,13 @@ export class TenantDirectory {
   private readonly now: () => number;
   private readonly reloadIntervalMs: number;
 
+  private readonly exchangeSecrets = new Map<string, string>();
+
   constructor(
     private readonly repository: TenantRepository,
     private readonly options: TenantDirectoryOptions,
     private readonly keycloak?: KeycloakAdmin,
+    private readonly secrets?: SecretBox,
   ) {
     this.now = options.now ?? Date.now;
     this.reloadIntervalMs = options.reloadIntervalMs ?? 5000;
@@ -65,6 +70,28 @@ export class TenantDirectory {
       maxGraceSeconds: policy.maxGracePeriodSeconds,
     });
     await this.keycloak.enableClientLoginEvents(realm, 30 * 86_400);
+    if (this.secrets) {
+      await this.keycloak.ensureExchangeClient(realm, await this.exchangeSecret(realm), {
+        audiences: policy.allowedAudiences,
+        scopes: policy.allowedScopes,
+      });
+    }
+  }
+
+  /** The realm's exchange-client secret, generated once and kept sealed in the tenant row. */
+  async exchangeSecret(realm: string): Promise<string> {
+    if (!this.secrets) throw new Error('no secret box configured');
+    const cached = this.exchangeSecrets.get(realm);
+    if (cached) return cached;
+    const sealed = await this.repository.exchangeSecret(realm);
+    let secret: string;
+    if (sealed) secret = this.secrets.open(sealed, `exchange:${realm}`);
+    else {
+      secret = randomBytes(32).toString('base64url');
+      await this.repository.setExchangeSecret(realm, this.secrets.seal(secret, `exchange:${realm}`));
+    }
+    this.exchangeSecrets.set(realm, secret);
+    return secret;
   }
 
   /** Registers every realm the bridge's admin client can manage as a tenant. */

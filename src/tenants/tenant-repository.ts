@@ -44,6 +44,12 @@ export function createTenantRepository(prisma: PrismaClient) {
     async updatePolicy(realm: string, changes: Partial<TenantPolicy>): Promise<TenantPolicy> {
       return prisma.tenant.update({ where: { realm }, data: changes, select: policyFields });
     },
+    async exchangeSecret(realm: string): Promise<string | null> {
+      return (await prisma.tenant.findUnique({ where: { realm }, select: { exchangeClientSecretEnc: true } }))?.exchangeClientSecretEnc ?? null;
+    },
+    async setExchangeSecret(realm: string, sealed: string): Promise<void> {
+      await prisma.tenant.update({ where: { realm }, data: { exchangeClientSecretEnc: sealed } });
+    },
     async usageCursor(realm: string): Promise<Date | null> {
       return (await prisma.tenant.findUnique({ where: { realm }, select: { usageEventsSeenUntil: true } }))?.usageEventsSeenUntil ?? null;
     },

@@ -9,4 +9,5 @@ ADD COLUMN     "scopes" TEXT[] DEFAULT ARRAY[]::TEXT[];
 ALTER TABLE "tenants" ADD COLUMN     "allowed_audiences" TEXT[] DEFAULT ARRAY[]::TEXT[],
 ADD COLUMN     "allowed_scopes" TEXT[] DEFAULT ARRAY[]::TEXT[],
 ADD COLUMN     "default_access_token_ttl" INTEGER NOT NULL DEFAULT 300,
+ADD COLUMN     "exchange_client_secret_enc" TEXT,
 ADD COLUMN     "max_access_token_ttl" INTEGER NOT NULL DEFAULT 3600;

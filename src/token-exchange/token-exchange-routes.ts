@@ -1,0 +1,104 @@
+import express, { Router, type ErrorRequestHandler, type Request } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { z } from 'zod';
+import type { Principal } from '../auth/principal.ts';
+import type { AuditContext } from '../audit/audit-service.ts';
+import { invalidRequest, OAuthError, slowDown, unsupportedGrantType } from './token-exchange-errors.ts';
+import { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT, type TokenExchangeService } from './token-exchange-service.ts';
+
+const list = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
+const exchangeForm = z.object({
+  grant_type: z.string(),
+  subject_token: z.string().min(1).max(16_384),
+  subject_token_type: z.literal(ACCESS_TOKEN_TYPE, { message: `must be ${ACCESS_TOKEN_TYPE}` }),
+  requested_token_type: z.literal(ACCESS_TOKEN_TYPE, { message: `only ${ACCESS_TOKEN_TYPE} can be issued` }).optional(),
+  audience: list.pipe(z.array(z.string().min(1).max(255)).min(1).max(10)),
+  scope: z.string().max(1000).optional(),
+  resource: z.unknown().optional(),
+});
+
+function noStore(res: express.Response) {
+  res.set('Cache-Control', 'no-store').set('Pragma', 'no-cache');
+}
+
+function auditContext(req: Request, principal: Principal, requestId: string | undefined): AuditContext {
+  return {
+    tenant: principal.realm,
+    actor: { type: principal.actor.type, id: principal.actor.id, name: principal.actor.name },
+    requestId: requestId ?? null,
+    ip: req.ip ?? null,
+    userAgent: req.get('user-agent') ?? null,
+  };
+}
+
+export function createTokenExchangeRouter(deps: { service: TokenExchangeService; ratePerMinute: number }): Router {
+  const router = Router();
+  const path = '/v1/token-exchange';
+
+  router.post(
+    path,
+    express.urlencoded({ extended: false, limit: '32kb' }),
+    async function verifySubject(req, res, next) {
+      try {
+        if (!req.is('application/x-www-form-urlencoded')) throw invalidRequest('Send the request as application/x-www-form-urlencoded');
+        const form = (req.body ?? {}) as Record<string, unknown>;
+        if (form.grant_type !== TOKEN_EXCHANGE_GRANT) throw unsupportedGrantType();
+        const parsed = exchangeForm.safeParse(form);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]!;
+          throw invalidRequest(`${issue.path.join('.') || 'request'} ${issue.message}`);
+        }
+        if (parsed.data.resource !== undefined) throw invalidRequest('resource is not supported; use audience');
+        res.locals.exchange = parsed.data;
+        res.locals.principal = await deps.service.authenticateSubject(parsed.data.subject_token);
+        next();
+      } catch (error) {
+        next(error);
+      }
+    },
+    // Per caller (realm + subject), after the subject token is verified so the key is trusted.
+    rateLimit({
+      windowMs: 60_000,
+      limit: deps.ratePerMinute,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      keyGenerator: (_req, res) => `${(res.locals.principal as Principal).realm}:${(res.locals.principal as Principal).actor.id}`,
+      handler: (_req, _res, next, options) => next(slowDown(Math.ceil(options.windowMs / 1000))),
+    }),
+    async function exchangeToken(req, res, next) {
+      try {
+        const principal = res.locals.principal as Principal;
+        const form = res.locals.exchange as z.infer<typeof exchangeForm>;
+        const scopes = form.scope ? form.scope.split(' ').filter(Boolean) : [];
+        const result = await deps.service.exchange(
+          principal,
+          { subjectToken: form.subject_token, audiences: form.audience, scopes },
+          auditContext(req, principal, res.locals.requestId as string | undefined),
+        );
+        noStore(res);
+        res.status(result.status).json(result.body);
+      } catch (error) {
+        next(error);
+      }
+    },
+  );
+
+  const oauthErrors: ErrorRequestHandler = (error, _req, res, next) => {
+    if (!(error instanceof OAuthError)) {
+      // Body-parser failures on this endpoint are OAuth errors too.
+      const type = (error as { type?: unknown })?.type;
+      if (typeof type === 'string' && type.startsWith('entity.')) {
+        noStore(res);
+        res.status(400).json({ error: 'invalid_request', error_description: 'The request body could not be read' });
+        return;
+      }
+      next(error);
+      return;
+    }
+    noStore(res);
+    for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+    res.status(error.status).json({ error: error.error, error_description: error.description });
+  };
+  router.use(path, oauthErrors);
+  return router;
+}
