@@ -1,86 +1,18 @@
 // Benchmark: service-account create through the bridge against the same minimal admin calls made
 // directly at Keycloak, and the list endpoint with 100 and with 10,000 SAs in the tenant.
-// Run: npm run bench   (BENCH_CREATES=N to change the sample size)
-// It starts the local Keycloak with the launcher (own data dir under .data/bench) unless
-// KEYCLOAK_URL + BENCH_ADMIN_CLIENT_ID/SECRET (a master admin) + KEYCLOAK_ADMIN_CLIENT_SECRET are set.
-import os from 'node:os';
-import path from 'node:path';
+// Run: npm run bench   (BENCH_CREATES=N to change the sample size; environment: bench-environment.ts)
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { rm } from 'node:fs/promises';
-import { loadConfig, repoRoot } from '../src/config.ts';
-import { openDatabase } from '../src/db/client.ts';
-import { buildAppFrom, createDependencies } from '../src/dependencies.ts';
-import { grantBridgeRealmAccess, importRealm, startLocalKeycloak, type LocalKeycloak } from '../src/keycloak/local-server.ts';
-import { renderTenantRealm } from '../src/keycloak/realm-template.ts';
 import { newClientId, newServiceAccountId } from '../src/lib/ids.ts';
-import { createLogger } from '../src/logging/logger.ts';
+import { startBenchEnvironment, time, token } from './bench-environment.ts';
 import { percentile, printTable } from './stats.ts';
 
 const env = process.env;
 const creates = Number(env.BENCH_CREATES ?? 60);
 const listSamples = Number(env.BENCH_LIST_SAMPLES ?? 200);
 
-async function token(url: string, realm: string, form: Record<string, string>): Promise<string> {
-  const response = await fetch(`${url}/realms/${realm}/protocol/openid-connect/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(form),
-  });
-  if (!response.ok) throw new Error(`token: HTTP ${response.status}`);
-  return ((await response.json()) as { access_token: string }).access_token;
-}
-
 async function main() {
-  let local: LocalKeycloak | undefined;
-  let kcUrl: string;
-  let bootstrap: { realm: 'master'; clientId: string; clientSecret: string };
-  let bridge: { clientId: string; clientSecret: string };
-  if (env.KEYCLOAK_URL) {
-    kcUrl = env.KEYCLOAK_URL;
-    bootstrap = { realm: 'master', clientId: env.BENCH_ADMIN_CLIENT_ID!, clientSecret: env.BENCH_ADMIN_CLIENT_SECRET! };
-    bridge = { clientId: env.KEYCLOAK_ADMIN_CLIENT_ID ?? 'sa-bridge-admin', clientSecret: env.KEYCLOAK_ADMIN_CLIENT_SECRET! };
-  } else {
-    local = await startLocalKeycloak({
-      port: 8280,
-      managementPort: 9280,
-      dataDir: path.join(repoRoot, '.data', 'bench', 'keycloak'),
-      cacheDir: env.KEYCLOAK_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'sa-bridge'),
-      realmsDir: path.join(repoRoot, 'keycloak-realm'),
-      javaHome: env.JAVA_HOME,
-      env,
-      log: (m) => console.error(`[bench] ${m}`),
-    });
-    kcUrl = local.url;
-    bootstrap = local.bootstrapAdmin;
-    bridge = local.bridgeAdmin;
-  }
-
-  const realm = `bench-${randomBytes(3).toString('hex')}`;
-  const representation = renderTenantRealm(realm) as Record<string, unknown>;
-  representation.users = [
-    {
-      username: 'alice', enabled: true, emailVerified: true, firstName: 'Alice', lastName: 'Bench', email: `alice@${realm}.example`,
-      credentials: [{ type: 'password', value: 'demo', temporary: false }], realmRoles: ['tenant-admin'],
-    },
-  ];
-  await importRealm(kcUrl, bootstrap, representation);
-  await grantBridgeRealmAccess(kcUrl, bootstrap, bridge.clientId, realm);
-
-  const dbDir = path.join(repoRoot, '.data', 'bench', `pglite-${realm}`);
-  const db = await openDatabase(env.DATABASE_URL ? { kind: 'postgres', url: env.DATABASE_URL } : { kind: 'pglite', dataDir: dbDir });
-  const config = loadConfig({ KEYCLOAK_URL: kcUrl, KEYCLOAK_ADMIN_CLIENT_ID: bridge.clientId, KEYCLOAK_ADMIN_CLIENT_SECRET: bridge.clientSecret, LOG_LEVEL: 'silent' });
-  const deps = createDependencies({
-    config,
-    logger: createLogger('silent'),
-    db,
-    keycloak: { url: kcUrl, publicUrl: kcUrl, adminRealm: 'master', adminClientId: bridge.clientId, adminClientSecret: bridge.clientSecret },
-  });
-  await deps.tenants.register([{ realm, displayName: realm }]);
-  const server = buildAppFrom(deps).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const userToken = await token(kcUrl, realm, { grant_type: 'password', client_id: 'portal', username: 'alice', password: 'demo' });
+  const bench = await startBenchEnvironment();
+  const { kcUrl, realm, db, base, userToken, bridge } = bench;
 
   // The direct path: the same admin calls the bridge makes, with the bridge's own admin client
   // (token fetched once, connections kept alive by fetch), minus everything the bridge adds.
@@ -125,11 +57,6 @@ async function main() {
     if (response.status !== 201) throw new Error(`bridge create: HTTP ${response.status} ${await response.text()}`);
     created.push(((await response.json()) as { id: string }).id);
   }
-  const time = async (fn: () => Promise<unknown>) => {
-    const t0 = performance.now();
-    await fn();
-    return performance.now() - t0;
-  };
 
   for (let i = 0; i < 5; i += 1) {
     await createDirect(10_000 + i);
@@ -210,15 +137,7 @@ async function main() {
   console.log(`list p50 ratio 10,000/100:     ${(percentile(list10k, 50) / percentile(list100, 50)).toFixed(3)} (target <= 1.5)`);
   console.log(`database: ${env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'PGlite'}; Keycloak ${kcUrl}`);
 
-  server.closeAllConnections();
-  server.close();
-  await db.close();
-  await fetch(`${kcUrl}/admin/realms/${realm}`, {
-    method: 'DELETE',
-    headers: { authorization: `Bearer ${await token(kcUrl, 'master', { grant_type: 'client_credentials', client_id: bootstrap.clientId, client_secret: bootstrap.clientSecret })}` },
-  });
-  await rm(dbDir, { recursive: true, force: true });
-  await local?.stop();
+  await bench.close();
 }
 
 main().catch((error) => {
