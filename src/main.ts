@@ -77,6 +77,7 @@ async function main(): Promise<void> {
   let server: Server | undefined;
   let reconciler: { stop(): Promise<void> } | undefined;
   let jobs: { stop(): Promise<void> } | undefined;
+  let audit: { flush(): Promise<void> } | undefined;
   let stopping = false;
 
   async function shutdown(reason: string, exitCode = 0): Promise<void> {
@@ -91,6 +92,7 @@ async function main(): Promise<void> {
       await closing;
     }
     await reconciler?.stop();
+    await audit?.flush();
     await jobs?.stop();
     await db?.close().catch((err: unknown) => logger.warn({ err }, 'closing the database failed'));
     await local?.stop().catch((err: unknown) => logger.warn({ err }, 'stopping Keycloak failed'));
@@ -110,6 +112,7 @@ async function main(): Promise<void> {
     logger.info({ database: describeTarget(config.database) }, 'database ready');
 
     const deps = createDependencies({ config, logger, db, keycloak: keycloak.connection, idempotencyKey: await loadIdempotencyKey(config) });
+    audit = deps.audit;
     const realms = await deps.tenants.syncFromKeycloak();
     logger.info({ realms }, 'tenants registered');
     if (config.reconciler.intervalMs > 0) {

@@ -40,6 +40,9 @@ export function createAuditRepository(prisma: PrismaClient) {
     async insert(event: AuditEventInput, db: Db = prisma): Promise<void> {
       await db.auditEvent.create({ data: { ...event, details: event.details as Prisma.InputJsonValue } });
     },
+    async insertMany(events: AuditEventInput[]): Promise<void> {
+      await prisma.auditEvent.createMany({ data: events.map((e) => ({ ...e, details: e.details as Prisma.InputJsonValue })) });
+    },
     async list(query: AuditQuery) {
       const where: Prisma.AuditEventWhereInput = { tenant: query.tenant };
       if (query.action) where.action = query.action;

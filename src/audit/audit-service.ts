@@ -3,7 +3,7 @@
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Logger } from 'pino';
 import { newAuditEventId } from '../lib/ids.ts';
-import type { AuditActorType, AuditOutcome, AuditRepository } from './audit-repository.ts';
+import type { AuditActorType, AuditEventInput, AuditOutcome, AuditRepository } from './audit-repository.ts';
 
 export interface AuditActor {
   type: AuditActorType;
@@ -43,30 +43,65 @@ export function systemAuditContext(tenant: string, component: string): AuditCont
 }
 
 export class AuditService {
+  private buffer: AuditEventInput[] = [];
+  private flushing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly repository: AuditRepository,
     private readonly logger: Logger,
+    /** How long a buffered event may wait before it is written (recordBuffered). */
+    private readonly bufferDelayMs = 5,
   ) {}
 
+  private toInput(context: AuditContext, entry: AuditEntry): AuditEventInput {
+    return {
+      id: newAuditEventId(),
+      tenant: context.tenant,
+      actorType: context.actor.type,
+      actorId: context.actor.id,
+      actorName: context.actor.name,
+      action: entry.action,
+      targetType: entry.target?.type ?? null,
+      targetId: entry.target?.id ?? null,
+      outcome: entry.outcome,
+      requestId: context.requestId,
+      ip: context.ip,
+      userAgent: context.userAgent ? context.userAgent.slice(0, 512) : null,
+      details: sanitizeDetails(entry.details ?? {}),
+      occurredAt: new Date(),
+    };
+  }
+
+  /**
+   * For high-rate events (token exchanges): queued and written in batches a few milliseconds
+   * later, one INSERT for many events. flush() writes what is queued (shutdown, tests).
+   */
+  recordBuffered(context: AuditContext, entry: AuditEntry): void {
+    this.buffer.push(this.toInput(context, entry));
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.bufferDelayMs);
+  }
+
+  async flush(): Promise<void> {
+    await this.flushing;
+    if (this.buffer.length === 0) return;
+    const batch = this.buffer;
+    this.buffer = [];
+    this.flushing = this.repository
+      .insertMany(batch)
+      .catch((error: unknown) => this.logger.error({ err: error, events: batch.length }, 'buffered audit write failed'))
+      .finally(() => {
+        this.flushing = undefined;
+      });
+    await this.flushing;
+  }
+
   async record(context: AuditContext, entry: AuditEntry, tx?: Prisma.TransactionClient): Promise<void> {
-    await this.repository.insert(
-      {
-        id: newAuditEventId(),
-        tenant: context.tenant,
-        actorType: context.actor.type,
-        actorId: context.actor.id,
-        actorName: context.actor.name,
-        action: entry.action,
-        targetType: entry.target?.type ?? null,
-        targetId: entry.target?.id ?? null,
-        outcome: entry.outcome,
-        requestId: context.requestId,
-        ip: context.ip,
-        userAgent: context.userAgent ? context.userAgent.slice(0, 512) : null,
-        details: sanitizeDetails(entry.details ?? {}),
-      },
-      tx,
-    );
+    const { occurredAt: _now, ...event } = this.toInput(context, entry);
+    await this.repository.insert(event, tx);
   }
 
   /** For failure paths: an audit write must not mask the error being reported. */

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { KeycloakAdmin } from '../keycloak/keycloak-admin.ts';
 import type { SecretBox } from '../lib/secret-box.ts';
-import type { TenantRecord, TenantRepository } from './tenant-repository.ts';
+import type { TenantPolicy, TenantRecord, TenantRepository } from './tenant-repository.ts';
 
 export interface TenantDirectoryOptions {
   platformRealm: string;
@@ -20,6 +20,23 @@ export class TenantDirectory {
   private readonly reloadIntervalMs: number;
 
   private readonly exchangeSecrets = new Map<string, string>();
+  private readonly policies = new Map<string, { policy: TenantPolicy | null; until: number }>();
+
+  /**
+   * The tenant policy for hot paths (token exchange), kept 5 s. A change made through this
+   * process is seen at once (forgetPolicy); one made through another process within 5 s.
+   */
+  async policy(realm: string): Promise<TenantPolicy | null> {
+    const cached = this.policies.get(realm);
+    if (cached && cached.until > this.now()) return cached.policy;
+    const policy = await this.repository.findPolicy(realm);
+    this.policies.set(realm, { policy, until: this.now() + 5000 });
+    return policy;
+  }
+
+  forgetPolicy(realm: string): void {
+    this.policies.delete(realm);
+  }
 
   constructor(
     private readonly repository: TenantRepository,

@@ -79,6 +79,7 @@ export function createTenantRouter(deps: {
         });
       }
       const updated = await deps.repository.updatePolicy(params.realm, next);
+      deps.directory.forgetPolicy(params.realm);
       try {
         await deps.directory.configureRealm(params.realm);
       } catch (error) {

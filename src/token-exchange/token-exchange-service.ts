@@ -59,7 +59,7 @@ export class TokenExchangeService {
       audience: request.audiences,
       scope: request.scopes,
     };
-    const policy = await this.deps.tenants.findPolicy(principal.realm);
+    const policy = await this.deps.directory.policy(principal.realm);
     const deniedAudiences = request.audiences.filter((a) => !policy?.allowedAudiences.includes(a));
     const deniedScopes = request.scopes.filter((s) => !policy?.allowedScopes.includes(s));
     if (deniedAudiences.length || deniedScopes.length) {
@@ -102,7 +102,7 @@ export class TokenExchangeService {
         response.status === 401 ? 400 : response.status,
       );
     }
-    await this.deps.audit.record(audit, { action: 'token.exchanged', outcome: 'success', details });
+    this.deps.audit.recordBuffered(audit, { action: 'token.exchanged', outcome: 'success', details });
     return { status: 200, body };
   }
 }

@@ -71,6 +71,7 @@ describe('POST /v1/token-exchange', () => {
     expect(String(token.scope).split(' ')).not.toContain('billing:write');
     expect(token.sub).toBe(decodeJwt(serviceToken).sub);
     expect(token.iss).toBe(decodeJwt(serviceToken).iss);
+    await app.deps.audit.flush();
     const audit = await app.deps.db.prisma.auditEvent.findFirstOrThrow({ where: { action: 'token.exchanged', outcome: 'success' } });
     expect(audit).toMatchObject({ actorType: 'service_account', actorName: service.client_id, tenant: tenant.realm });
     expect(audit.details).toMatchObject({ audience: ['billing-api'], scope: ['billing:read'], service_account_id: service.id });

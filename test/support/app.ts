@@ -61,6 +61,7 @@ export async function startTestApp(options: { dbKind?: 'pglite' | 'postgres'; re
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await deps.audit.flush();
       await drop();
     },
   };
