@@ -44,8 +44,14 @@ export function createServiceAccountRepository(prisma: PrismaClient) {
       return prisma.serviceAccount.findFirst({ where: { id, tenant, status: { in: liveStatuses } } });
     },
 
+    /**
+     * Runs on every request made with a service account's token, so it is a raw query: it skips
+     * Prisma's query compiler, which costs more CPU than the indexed read itself.
+     */
     async findByClientId(tenant: string, clientId: string): Promise<Pick<ServiceAccountRow, 'id' | 'status'> | null> {
-      return prisma.serviceAccount.findUnique({ where: { tenant_clientId: { tenant, clientId } }, select: { id: true, status: true } });
+      const rows = await prisma.$queryRaw<Array<Pick<ServiceAccountRow, 'id' | 'status'>>>`
+        SELECT id, status::text AS status FROM service_accounts WHERE tenant = ${tenant} AND client_id = ${clientId}`;
+      return rows[0] ?? null;
     },
 
     async list(query: ListQuery): Promise<ServiceAccountRow[]> {
