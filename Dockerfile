@@ -10,6 +10,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 COPY keycloak-realm ./keycloak-realm
+RUN mkdir -p /app/.data && chown node /app/.data
 USER node
 EXPOSE 3000
 CMD ["node_modules/.bin/tsx", "src/main.ts"]

@@ -48,7 +48,7 @@ const envSchema = z
     ROLE_DEVOPS: z.string().min(1).default('devops'),
     ROLE_VIEWER: z.string().min(1).default('viewer'),
 
-    IDEMPOTENCY_ENCRYPTION_KEY: optionalString.pipe(
+    SERVER_ENCRYPTION_KEY: optionalString.pipe(
       z
         .string()
         .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')
@@ -117,8 +117,8 @@ export interface Config {
   platformRealm: string;
   roles: RoleNames;
   auth: { jwksCooldownMs: number; jwksCacheMaxAgeMs: number; clockToleranceS: number };
-  /** Absent: main.ts keeps a generated key under dataDir. */
-  idempotencyKey: Buffer | undefined;
+  /** Seals what must be read back (idempotent replies, webhook and exchange secrets); absent: main.ts keeps a generated key under dataDir. */
+  serverKey: Buffer | undefined;
   reconciler: { intervalMs: number; staleAfterMs: number };
   /** Rotation scheduler, expiry notices, usage collection and webhook dispatch (0 = off). */
   jobsIntervalMs: number;
@@ -186,7 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       jwksCacheMaxAgeMs: e.JWKS_CACHE_MAX_AGE_MS,
       clockToleranceS: e.TOKEN_CLOCK_TOLERANCE_S,
     },
-    idempotencyKey: e.IDEMPOTENCY_ENCRYPTION_KEY ? Buffer.from(e.IDEMPOTENCY_ENCRYPTION_KEY, 'base64') : undefined,
+    serverKey: e.SERVER_ENCRYPTION_KEY ? Buffer.from(e.SERVER_ENCRYPTION_KEY, 'base64') : undefined,
     reconciler: { intervalMs: e.RECONCILE_INTERVAL_MS, staleAfterMs: e.RECONCILE_STALE_AFTER_MS },
     jobsIntervalMs: e.JOBS_INTERVAL_MS,
     exchangeRatePerMinute: e.EXCHANGE_RATE_LIMIT_PER_MINUTE,

@@ -62,7 +62,7 @@ export function createDependencies(input: {
   logger: Logger;
   db: Database;
   keycloak: KeycloakConnection;
-  idempotencyKey?: Buffer;
+  serverKey?: Buffer;
 }): Dependencies {
   const { config, logger, db, keycloak } = input;
   const keycloakAdmin = new KeycloakAdmin({
@@ -75,7 +75,7 @@ export function createDependencies(input: {
   const tenantRepository = createTenantRepository(db.prisma);
   // One server key encrypts what must be read back: idempotent replies, webhook signing
   // secrets and the exchange clients' secrets.
-  const serverKey = input.idempotencyKey ?? config.idempotencyKey ?? randomBytes(32);
+  const serverKey = input.serverKey ?? config.serverKey ?? randomBytes(32);
   const secretBox = new SecretBox(serverKey);
   const tenants = new TenantDirectory(tenantRepository, { platformRealm: config.platformRealm }, keycloakAdmin, secretBox);
   const verifier = createTokenVerifier({

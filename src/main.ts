@@ -42,10 +42,11 @@ async function connectKeycloak(config: Config, logger: Logger): Promise<{ connec
   };
 }
 
-/** The embedded default keeps a generated key, so stored idempotent replies survive restarts. */
-async function loadIdempotencyKey(config: Config): Promise<Buffer> {
-  if (config.idempotencyKey) return config.idempotencyKey;
-  const file = path.join(config.dataDir, 'secrets', 'idempotency.key');
+/** The embedded default keeps a generated key, so sealed values (idempotent replies, webhook and
+ * exchange-client secrets) survive restarts. */
+async function loadServerKey(config: Config): Promise<Buffer> {
+  if (config.serverKey) return config.serverKey;
+  const file = path.join(config.dataDir, 'secrets', 'server.key');
   try {
     const key = Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');
     if (key.length === 32) return key;
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
     db = database;
     logger.info({ database: describeTarget(config.database) }, 'database ready');
 
-    const deps = createDependencies({ config, logger, db, keycloak: keycloak.connection, idempotencyKey: await loadIdempotencyKey(config) });
+    const deps = createDependencies({ config, logger, db, keycloak: keycloak.connection, serverKey: await loadServerKey(config) });
     audit = deps.audit;
     const realms = await deps.tenants.syncFromKeycloak();
     logger.info({ realms }, 'tenants registered');

@@ -101,9 +101,14 @@ export class TenantDirectory {
     const cached = this.exchangeSecrets.get(realm);
     if (cached) return cached;
     const sealed = await this.repository.exchangeSecret(realm);
-    let secret: string;
-    if (sealed) secret = this.secrets.open(sealed, `exchange:${realm}`);
-    else {
+    let secret: string | undefined;
+    try {
+      if (sealed) secret = this.secrets.open(sealed, `exchange:${realm}`);
+    } catch {
+      // Sealed under another server key (the key changed): a new secret is made, and
+      // configureRealm, which runs at start, sets it on the Keycloak client.
+    }
+    if (!secret) {
       secret = randomBytes(32).toString('base64url');
       await this.repository.setExchangeSecret(realm, this.secrets.seal(secret, `exchange:${realm}`));
     }
