@@ -114,6 +114,7 @@ export function createDependencies(input: {
     audit,
     logger,
     refreshStatistics: () => db.refreshStatistics(),
+    purgeIdempotencyKeys: () => idempotency.purgeExpired(),
   });
   const reconciler = new Reconciler({
     repository: serviceAccountRepository,

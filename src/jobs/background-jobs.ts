@@ -24,6 +24,8 @@ export interface BackgroundJobsDeps {
   audit: AuditService;
   logger: Logger;
   refreshStatistics: () => Promise<void>;
+  /** Deletes Idempotency-Key records past their 24 hours. */
+  purgeIdempotencyKeys: () => Promise<number>;
 }
 
 const DAY_MS = 86_400_000;
@@ -151,6 +153,7 @@ export class BackgroundJobs {
       ['usage', () => this.collectUsage()],
       ['webhooks', () => this.dispatchWebhooks()],
       ['statistics', () => this.refreshStatisticsEvery(10 * 60_000)],
+      ['idempotency keys', () => this.deps.purgeIdempotencyKeys()],
     ];
     for (const [name, step] of steps) {
       try {

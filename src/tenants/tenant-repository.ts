@@ -56,9 +56,6 @@ export function createTenantRepository(prisma: PrismaClient) {
     async setUsageCursor(realm: string, until: Date): Promise<void> {
       await prisma.tenant.update({ where: { realm }, data: { usageEventsSeenUntil: until } });
     },
-    async findTenant(realm: string): Promise<TenantRecord | null> {
-      return prisma.tenant.findUnique({ where: { realm }, select: { realm: true, displayName: true } });
-    },
   };
 }
 

@@ -87,6 +87,19 @@ describe('Idempotency-Key on create', () => {
     expect((await tryClientCredentials(tenant.realm, retried.body.client_id, retried.body.client_secret)).status).toBe(200);
   });
 
+  it('when a key is past its 24 hours, then the background jobs delete it and the key can be used afresh', async () => {
+    const first = await alice.post('/v1/service-accounts', { name: 'idem-expiring' }, { 'Idempotency-Key': '"k-old"' });
+    expect(first.status).toBe(201);
+    secrets.push(first.body.client_secret);
+    await app.deps.db.prisma.idempotencyKey.updateMany({ where: { key: 'k-old' }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await app.deps.jobs.runOnce();
+    expect(await app.deps.db.prisma.idempotencyKey.count({ where: { key: 'k-old' } })).toBe(0);
+    const reused = await alice.post('/v1/service-accounts', { name: 'idem-expired-reuse' }, { 'Idempotency-Key': '"k-old"' });
+    expect(reused.status).toBe(201);
+    expect(reused.headers.get('idempotent-replayed')).toBeNull();
+    secrets.push(reused.body.client_secret);
+  });
+
   it('when the key is not printable ASCII, then 400', async () => {
     const response = await alice.post('/v1/service-accounts', { name: 'idem-bad' }, { 'Idempotency-Key': '"  "' });
     expect(response.status).toBe(400);
