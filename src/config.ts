@@ -64,6 +64,7 @@ const envSchema = z
     RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
     RECONCILE_STALE_AFTER_MS: z.coerce.number().int().min(0).default(120_000),
 
+    BRIDGE_AUDIENCE: z.string().min(1).max(255).default('sa-bridge'),
     JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).default(30_000),
     JWKS_CACHE_MAX_AGE_MS: z.coerce.number().int().min(1000).default(600_000),
     TOKEN_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(5),
@@ -116,7 +117,13 @@ export interface Config {
   };
   platformRealm: string;
   roles: RoleNames;
-  auth: { jwksCooldownMs: number; jwksCacheMaxAgeMs: number; clockToleranceS: number };
+  auth: {
+    /** The `aud` value every token must carry to be accepted here (tokens meant for other services are refused). */
+    audience: string;
+    jwksCooldownMs: number;
+    jwksCacheMaxAgeMs: number;
+    clockToleranceS: number;
+  };
   /** Seals what must be read back (idempotent replies, webhook and exchange secrets); absent: main.ts keeps a generated key under dataDir. */
   serverKey: Buffer | undefined;
   reconciler: { intervalMs: number; staleAfterMs: number };
@@ -182,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       viewer: e.ROLE_VIEWER,
     },
     auth: {
+      audience: e.BRIDGE_AUDIENCE,
       jwksCooldownMs: e.JWKS_COOLDOWN_MS,
       jwksCacheMaxAgeMs: e.JWKS_CACHE_MAX_AGE_MS,
       clockToleranceS: e.TOKEN_CLOCK_TOLERANCE_S,

@@ -71,6 +71,7 @@ export function createDependencies(input: {
     clientId: keycloak.adminClientId,
     clientSecret: keycloak.adminClientSecret,
     timeoutMs: config.keycloak.timeoutMs,
+    bridgeAudience: config.auth.audience,
   });
   const tenantRepository = createTenantRepository(db.prisma);
   // One server key encrypts what must be read back: idempotent replies, webhook signing
@@ -83,6 +84,7 @@ export function createDependencies(input: {
     keycloakUrl: keycloak.url,
     platformRealm: config.platformRealm,
     roleNames: config.roles,
+    audience: config.auth.audience,
     isKnownRealm: (realm) => tenants.isKnownRealm(realm),
     jwksCooldownMs: config.auth.jwksCooldownMs,
     jwksCacheMaxAgeMs: config.auth.jwksCacheMaxAgeMs,
@@ -152,6 +154,7 @@ export function createDependencies(input: {
       audit,
       keycloakUrl: keycloak.url,
       timeoutMs: config.keycloak.timeoutMs,
+      logger,
     }),
   };
 }

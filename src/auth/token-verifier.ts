@@ -15,6 +15,8 @@ export interface TokenVerifierOptions {
   keycloakUrl: string;
   platformRealm: string;
   roleNames: RoleNames;
+  /** Every accepted token must name this in `aud`: a token minted for another service is refused. */
+  audience: string;
   isKnownRealm: (realm: string) => Promise<boolean>;
   jwksCooldownMs: number;
   jwksCacheMaxAgeMs: number;
@@ -77,6 +79,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     try {
       const verified = await jwtVerify<KeycloakClaims>(token, jwksFor(realm), {
         issuer,
+        audience: options.audience,
         algorithms: allowedAlgorithms,
         clockTolerance: options.clockToleranceS,
         requiredClaims: ['exp', 'sub'],
@@ -87,7 +90,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       if (error instanceof joseErrors.JWKSTimeout || !(error instanceof joseErrors.JOSEError)) {
         throw new KeycloakUnavailableError('The realm signing keys could not be fetched; try again later', error);
       }
-      throw new InvalidTokenError(describeJoseFailure(error), error);
+      throw new InvalidTokenError(describeJoseFailure(error, options.audience), error);
     }
     // Keycloak marks access tokens typ=Bearer; ID and refresh tokens must not authorize API calls.
     if (claims.typ !== undefined && claims.typ !== 'Bearer') {
@@ -97,6 +100,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     const realmRoles = Array.isArray(claims.realm_access?.roles)
       ? claims.realm_access.roles.filter((r): r is string => typeof r === 'string')
       : [];
+    // A first guess from the claims, for Keycloak clients the bridge does not manage; a token about
+    // a managed service account is recognised by its subject afterwards (service-account-identity.ts),
+    // whatever its claims say.
     const isServiceAccount =
       typeof claims.client_id === 'string' &&
       typeof claims.preferred_username === 'string' &&
@@ -119,10 +125,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   return { verify };
 }
 
-function describeJoseFailure(error: unknown): string {
+function describeJoseFailure(error: unknown, audience: string): string {
   if (error instanceof joseErrors.JWTExpired) return 'The token has expired';
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     if (error.claim === 'nbf') return 'The token is not valid yet';
+    if (error.claim === 'aud') return `The token was not issued for this API (its aud must include ${audience})`;
     return `The token's ${error.claim} claim is not valid`;
   }
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'The token signature is not valid';

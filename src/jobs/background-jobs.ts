@@ -11,7 +11,7 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { KeycloakAdmin } from '../keycloak/keycloak-admin.ts';
 import type { ServiceAccountRepository } from '../service-accounts/service-account-repository.ts';
 import { webhookView, type ServiceAccountService } from '../service-accounts/service-account-service.ts';
-import type { TenantRepository } from '../tenants/tenant-repository.ts';
+import { policyFields, type TenantRepository } from '../tenants/tenant-repository.ts';
 import type { WebhookService } from '../webhooks/webhook-service.ts';
 
 export interface BackgroundJobsDeps {
@@ -62,7 +62,7 @@ export class BackgroundJobs {
           // Through tx: PGlite has a single connection, which this transaction holds.
           const policy = await tx.tenant.findUnique({
             where: { realm: row.tenant },
-            select: { maxSecretAgeSeconds: true, maxGracePeriodSeconds: true, maxAccessTokenTtl: true, defaultAccessTokenTtl: true, allowedScopes: true, allowedAudiences: true },
+            select: policyFields,
           });
           if (!policy) continue;
           const grace = Math.min((row.rotationGracePeriodHours ?? 0) * 3600, policy.maxGracePeriodSeconds);

@@ -3,7 +3,7 @@
 // errors translated by status (keycloak-errors.ts).
 import KcAdminClient from '@keycloak/keycloak-admin-client';
 import { KeycloakUnavailableError } from '../errors/app-error.ts';
-import { KeycloakNotFoundError, translateKeycloakError } from './keycloak-errors.ts';
+import { KeycloakConflictError, KeycloakNotFoundError, translateKeycloakError } from './keycloak-errors.ts';
 import { createServiceTokenSource, type ServiceTokenSource } from './service-token.ts';
 
 export interface KeycloakAdminOptions {
@@ -12,6 +12,8 @@ export interface KeycloakAdminOptions {
   clientId: string;
   clientSecret: string;
   timeoutMs: number;
+  /** The bridge's own audience: SA and portal tokens carry it so that the bridge accepts them. */
+  bridgeAudience: string;
 }
 
 export interface RealmSummary {
@@ -23,6 +25,8 @@ export interface RealmSummary {
 /** Attributes that mark a Keycloak client as managed by sa-bridge (the reconciler looks for them). */
 export const MANAGED_MARKER = 'sa-bridge.managed';
 export const SA_ID_ATTRIBUTE = 'sa-bridge.sa-id';
+/** Marks a resource client the bridge registered for an allowed audience. */
+export const AUDIENCE_MARKER = 'sa-bridge.audience';
 export const ROTATION_POLICY = 'sa-bridge-secret-rotation';
 /** The realm client the bridge performs token exchange as (Keycloak's standard token exchange). */
 export const EXCHANGE_CLIENT_ID = 'sa-bridge-exchange';
@@ -46,17 +50,46 @@ export interface ServiceAccountClientSpec {
 
 const MAPPER_PREFIX = 'sa-bridge:';
 
-/** Hard-coded claim and audience mappers for a shape, named so we can find and replace ours. */
-export function tokenMappers(shape: Pick<TokenShape, 'claims' | 'audiences'>) {
-  const inAccessToken = { 'access.token.claim': 'true', 'id.token.claim': 'false', 'userinfo.token.claim': 'false', 'introspection.token.claim': 'true' };
+/** Keycloak stores a client description in a 255-character column (a longer one is an HTTP 500). */
+export const KEYCLOAK_DESCRIPTION_MAX = 255;
+
+/** The description as Keycloak can hold it: cut to 255 UTF-16 units, never inside a surrogate pair. */
+export function keycloakDescription(description: string | null): string {
+  if (!description || description.length <= KEYCLOAK_DESCRIPTION_MAX) return description ?? '';
+  let cut = description.slice(0, KEYCLOAK_DESCRIPTION_MAX);
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return cut;
+}
+
+const inAccessToken = { 'access.token.claim': 'true', 'id.token.claim': 'false', 'userinfo.token.claim': 'false', 'introspection.token.claim': 'true' };
+
+/**
+ * The audiences every token meant for the bridge carries: the bridge's own (it refuses tokens
+ * without it) and the exchange client's (standard token exchange accepts a subject token only if
+ * the requester is in its audience). Given to SA clients and to the realm's `portal` client.
+ */
+export function bridgeAudienceMappers(bridgeAudience: string) {
   return [
-    // Standard token exchange accepts a subject token only if the requester is in its audience.
+    {
+      name: `${MAPPER_PREFIX}bridge-audience`,
+      protocol: 'openid-connect',
+      protocolMapper: 'oidc-audience-mapper',
+      config: { 'included.custom.audience': bridgeAudience, ...inAccessToken },
+    },
     {
       name: `${MAPPER_PREFIX}exchange-audience`,
       protocol: 'openid-connect',
       protocolMapper: 'oidc-audience-mapper',
-      config: { 'included.client.audience': EXCHANGE_CLIENT_ID, ...inAccessToken },
+      // A custom audience: it needs no client of that name yet (realm imports carry this mapper).
+      config: { 'included.custom.audience': EXCHANGE_CLIENT_ID, ...inAccessToken },
     },
+  ];
+}
+
+/** Hard-coded claim and audience mappers for a shape, named so we can find and replace ours. */
+export function tokenMappers(shape: Pick<TokenShape, 'claims' | 'audiences'>, bridgeAudience: string) {
+  return [
+    ...bridgeAudienceMappers(bridgeAudience),
     ...Object.entries(shape.claims).map(([name, value]) => ({
       name: `${MAPPER_PREFIX}claim:${name}`,
       protocol: 'openid-connect',
@@ -83,10 +116,12 @@ export class KeycloakAdmin {
   private readonly client: KcAdminClient;
   private readonly tokens: ServiceTokenSource;
   private readonly timeoutMs: number;
+  private readonly bridgeAudience: string;
 
   constructor(options: KeycloakAdminOptions) {
     this.url = options.keycloakUrl;
     this.timeoutMs = options.timeoutMs;
+    this.bridgeAudience = options.bridgeAudience;
     this.tokens = createServiceTokenSource({
       keycloakUrl: options.keycloakUrl,
       realm: options.adminRealm,
@@ -147,7 +182,7 @@ export class KeycloakAdmin {
     const created = await this.rest('create client', 'POST', `/${encodeURIComponent(realm)}/clients`, {
       clientId: spec.clientId,
       name: spec.clientId,
-      description: spec.description ?? '',
+      description: keycloakDescription(spec.description),
       protocol: 'openid-connect',
       enabled: true,
       publicClient: false,
@@ -159,9 +194,10 @@ export class KeycloakAdmin {
       directAccessGrantsEnabled: false,
       frontchannelLogout: false,
       consentRequired: false,
-      // Token shape at creation: lifetime, mappers and optional scopes in the same call.
-      protocolMappers: tokenMappers(spec.shape),
-      ...(spec.shape.scopes.length > 0 && { optionalClientScopes: spec.shape.scopes }),
+      // Token shape at creation: lifetime and mappers in the same call. Optional scopes are added
+      // afterwards (addOptionalClientScopes): naming any scope in this representation replaces the
+      // realm's default client scopes, and tokens then lose `roles` (realm_access) and `profile`.
+      protocolMappers: tokenMappers(spec.shape, this.bridgeAudience),
       attributes: {
         'access.token.lifespan': String(spec.shape.accessTokenTtl),
         'oauth2.device.authorization.grant.enabled': 'false',
@@ -226,6 +262,19 @@ export class KeycloakAdmin {
     return credential.value;
   }
 
+  /** Adds realm client scopes (by id) as optional scopes of a client; its default scopes stay. */
+  async addOptionalClientScopes(realm: string, clientUuid: string, scopeIds: string[]): Promise<void> {
+    await Promise.all(
+      scopeIds.map((scopeId) =>
+        this.rest(
+          'add optional scope',
+          'PUT',
+          `/${encodeURIComponent(realm)}/clients/${encodeURIComponent(clientUuid)}/optional-client-scopes/${encodeURIComponent(scopeId)}`,
+        ),
+      ),
+    );
+  }
+
   /** Generates a new secret; without a rotation policy the old one stops working at once. */
   async regenerateSecret(realm: string, clientUuid: string): Promise<string> {
     const credential = await this.call('regenerate client secret', (c) => c.clients.generateNewClientSecret({ realm, id: clientUuid }));
@@ -236,7 +285,7 @@ export class KeycloakAdmin {
   async updateServiceAccountClient(realm: string, clientUuid: string, changes: { enabled?: boolean; description?: string | null }): Promise<void> {
     const representation: { enabled?: boolean; description?: string } = {};
     if (changes.enabled !== undefined) representation.enabled = changes.enabled;
-    if (changes.description !== undefined) representation.description = changes.description ?? '';
+    if (changes.description !== undefined) representation.description = keycloakDescription(changes.description);
     await this.call('update client', (c) => c.clients.update({ realm, id: clientUuid }, representation));
   }
 
@@ -402,14 +451,7 @@ export class KeycloakAdmin {
 
   async reshapeClient(realm: string, clientUuid: string, shape: TokenShape, previousScopes: string[]): Promise<void> {
     await this.setAccessTokenLifespan(realm, clientUuid, shape.accessTokenTtl);
-    const mappers = await this.call('list protocol mappers', (c) => c.clients.listProtocolMappers({ realm, id: clientUuid }));
-    for (const mapper of mappers) {
-      if (mapper.id && mapper.name?.startsWith(MAPPER_PREFIX)) {
-        await this.call('delete protocol mapper', (c) => c.clients.delProtocolMapper({ realm, id: clientUuid, mapperId: mapper.id! }));
-      }
-    }
-    const wanted = tokenMappers(shape);
-    if (wanted.length > 0) await this.call('add protocol mappers', (c) => c.clients.addMultipleProtocolMappers({ realm, id: clientUuid }, wanted));
+    await this.syncOwnMappers(realm, clientUuid, tokenMappers(shape, this.bridgeAudience));
     const scopeIds = await this.ensureClientScopes(realm, [...new Set([...shape.scopes, ...previousScopes])]);
     for (const name of previousScopes.filter((s) => !shape.scopes.includes(s))) {
       const id = scopeIds.get(name);
@@ -450,19 +492,16 @@ export class KeycloakAdmin {
     }
     if (!existing) throw new Error('the exchange client was not created');
     const uuid = existing.uuid;
-    const mappers = await this.call('list protocol mappers', (c) => c.clients.listProtocolMappers({ realm, id: uuid }));
-    for (const mapper of mappers) {
-      if (mapper.id && mapper.name?.startsWith(MAPPER_PREFIX)) {
-        await this.call('delete protocol mapper', (c) => c.clients.delProtocolMapper({ realm, id: uuid, mapperId: mapper.id! }));
-      }
-    }
-    const audienceMappers = allowed.audiences.map((audience) => ({
-      name: `${MAPPER_PREFIX}aud:${audience}`,
-      protocol: 'openid-connect',
-      protocolMapper: 'oidc-audience-mapper',
-      config: { 'included.client.audience': audience, 'access.token.claim': 'true', 'introspection.token.claim': 'true' },
-    }));
-    if (audienceMappers.length) await this.call('add protocol mappers', (c) => c.clients.addMultipleProtocolMappers({ realm, id: uuid }, audienceMappers));
+    await this.syncOwnMappers(
+      realm,
+      uuid,
+      allowed.audiences.map((audience) => ({
+        name: `${MAPPER_PREFIX}aud:${audience}`,
+        protocol: 'openid-connect',
+        protocolMapper: 'oidc-audience-mapper',
+        config: { 'included.client.audience': audience, 'access.token.claim': 'true', 'introspection.token.claim': 'true' },
+      })),
+    );
     const current = await this.call('list optional scopes', (c) => c.clients.listOptionalClientScopes({ realm, id: uuid }));
     const scopeIds = await this.ensureClientScopes(realm, allowed.scopes);
     for (const scope of current) {
@@ -476,6 +515,80 @@ export class KeycloakAdmin {
         await this.call('add optional scope', (c) => c.clients.addOptionalClientScope({ realm, id: uuid, clientScopeId: id }));
       }
     }
+  }
+
+  /**
+   * Makes the client's sa-bridge mappers (named with our prefix) exactly `wanted`: ours that differ
+   * are removed, missing ones added; mappers of others are left alone.
+   */
+  private async syncOwnMappers(realm: string, clientUuid: string, wanted: ProtocolMapper[], retried = false): Promise<void> {
+    try {
+      await this.replaceOwnMappers(realm, clientUuid, wanted);
+    } catch (error) {
+      // Two bridges configuring one realm at once: the other added a mapper first; look again.
+      if (!(error instanceof KeycloakConflictError) || retried) throw error;
+      await this.syncOwnMappers(realm, clientUuid, wanted, true);
+    }
+  }
+
+  private async replaceOwnMappers(realm: string, clientUuid: string, wanted: ProtocolMapper[]): Promise<void> {
+    const current = await this.call('list protocol mappers', (c) => c.clients.listProtocolMappers({ realm, id: clientUuid }));
+    const ours = current.filter((m) => m.id && m.name?.startsWith(MAPPER_PREFIX));
+    // Keycloak adds defaults to a stored mapper's config, so only the keys we set are compared.
+    const same = (a: { name?: string; protocolMapper?: string; config?: Record<string, unknown> }, b: ProtocolMapper) =>
+      a.name === b.name && a.protocolMapper === b.protocolMapper && Object.entries(b.config).every(([key, value]) => a.config?.[key] === value);
+    for (const mapper of ours.filter((m) => !wanted.some((w) => same(m, w)))) {
+      await this.call('delete protocol mapper', (c) => c.clients.delProtocolMapper({ realm, id: clientUuid, mapperId: mapper.id! }));
+    }
+    const missing = wanted.filter((w) => !ours.some((m) => same(m, w)));
+    if (missing.length > 0) await this.call('add protocol mappers', (c) => c.clients.addMultipleProtocolMappers({ realm, id: clientUuid }, missing));
+  }
+
+  /**
+   * Tokens of the realm's `portal` client carry the bridge's audience (the bridge refuses tokens
+   * without it) and the exchange client's (so people can exchange their token). Returns false
+   * when the realm has no `portal` client.
+   */
+  async ensurePortalAudiences(realm: string, portalClientId = 'portal'): Promise<boolean> {
+    const portal = await this.findClientByClientId(realm, portalClientId);
+    if (!portal) return false;
+    await this.syncOwnMappers(realm, portal.uuid, bridgeAudienceMappers(this.bridgeAudience));
+    return true;
+  }
+
+  /**
+   * Keycloak's token exchange issues a token for an audience only if a client of that name exists
+   * in the realm ("Audience not found" otherwise). Each audience without one gets a resource
+   * client: confidential, every flow off, marked as ours. Returns the audiences whose client the
+   * bridge registered (now or earlier).
+   */
+  async ensureAudienceClients(realm: string, audiences: string[]): Promise<string[]> {
+    const registered: string[] = [];
+    for (const audience of audiences) {
+      const found = await this.call('find client', (c) => c.clients.find({ realm, clientId: audience, first: 0, max: 2 }));
+      const client = found.find((candidate) => candidate.clientId === audience);
+      if (client) {
+        if (client.attributes?.[AUDIENCE_MARKER] === 'true') registered.push(audience);
+        continue;
+      }
+      await this.call('create audience client', (c) =>
+        c.clients.create({
+          realm,
+          clientId: audience,
+          name: audience,
+          description: 'Managed by sa-bridge: a token audience of the tenant policy',
+          enabled: true,
+          publicClient: false,
+          standardFlowEnabled: false,
+          implicitFlowEnabled: false,
+          directAccessGrantsEnabled: false,
+          serviceAccountsEnabled: false,
+          attributes: { [AUDIENCE_MARKER]: 'true' },
+        }),
+      );
+      registered.push(audience);
+    }
+    return registered;
   }
 
   /** Realms the bridge's admin client may manage (Keycloak lists only those it has roles in). */
@@ -500,6 +613,13 @@ export class KeycloakAdmin {
     if (!response.ok) throw new KeycloakUnavailableError(`Keycloak answered HTTP ${response.status}`);
     await this.tokens.getToken();
   }
+}
+
+interface ProtocolMapper {
+  name: string;
+  protocol: string;
+  protocolMapper: string;
+  config: Record<string, string>;
 }
 
 function toManagedClient(client: { id?: string; clientId?: string; attributes?: Record<string, unknown> }): ManagedClient {

@@ -1,4 +1,5 @@
 import { Prisma, type PrismaClient, type ServiceAccount } from '../generated/prisma/client.ts';
+import type { ServiceAccountMatch } from '../auth/service-account-identity.ts';
 import type { Cursor } from '../lib/cursor.ts';
 
 export type ServiceAccountRow = ServiceAccount;
@@ -45,13 +46,14 @@ export function createServiceAccountRepository(prisma: PrismaClient) {
     },
 
     /**
-     * Runs on every request made with a service account's token, so it is a raw query: it skips
-     * Prisma's query compiler, which costs more CPU than the indexed read itself.
+     * Runs on every authenticated request (service-account-identity.ts), so it is a raw query: it
+     * skips Prisma's query compiler, which costs more CPU than the indexed read itself. Both
+     * conditions are indexed: (tenant, keycloak_user_id) and (tenant, client_id).
      */
-    async findByClientId(tenant: string, clientId: string): Promise<Pick<ServiceAccountRow, 'id' | 'status'> | null> {
-      const rows = await prisma.$queryRaw<Array<Pick<ServiceAccountRow, 'id' | 'status'>>>`
-        SELECT id, status::text AS status FROM service_accounts WHERE tenant = ${tenant} AND client_id = ${clientId}`;
-      return rows[0] ?? null;
+    async findByTokenSubject(tenant: string, subject: string, clientId: string | undefined): Promise<ServiceAccountMatch[]> {
+      return prisma.$queryRaw<ServiceAccountMatch[]>`
+        SELECT id, status::text AS status, client_id AS "clientId" FROM service_accounts
+        WHERE tenant = ${tenant} AND (keycloak_user_id = ${subject} OR client_id = ${clientId ?? ''})`;
     },
 
     async list(query: ListQuery): Promise<ServiceAccountRow[]> {

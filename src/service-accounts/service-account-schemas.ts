@@ -21,11 +21,37 @@ export const rotationPolicy = z
   .refine((r) => !r.enabled || r.interval_days !== undefined, { message: 'interval_days is required when enabled', path: ['interval_days'] });
 export type RotationPolicyInput = z.infer<typeof rotationPolicy>;
 
-/** Claims Keycloak or OAuth own; a static claim may never replace them. */
+/**
+ * Claims Keycloak, OAuth or downstream authorization own; a static claim may never replace them or
+ * nest into them. Keycloak nests a dotted claim name ("realm_access.roles" becomes
+ * {"realm_access": {"roles": …}}), so every dotted segment is checked, not only the whole name.
+ */
 export const reservedClaims = [
   'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'azp', 'typ', 'scope', 'sid', 'auth_time', 'acr', 'amr',
   'nonce', 'session_state', 'realm_access', 'resource_access', 'client_id', 'preferred_username', 'cnf', 'act', 'may_act',
+  'allowed-origins', 'authorization', 'groups', 'roles', 'email', 'email_verified', 'name', 'given_name', 'family_name',
+  'clientHost', 'clientAddress', 'trusted-certs', 'tenant',
 ];
+
+/** Why a set of static claim names is refused, per name; empty when every name may be used. */
+export function refusedClaimNames(names: string[]): Array<{ name: string; message: string }> {
+  const refused: Array<{ name: string; message: string }> = [];
+  for (const name of names) {
+    const reserved = name.split('.').find((segment) => reservedClaims.includes(segment));
+    if (reserved) {
+      refused.push({ name, message: reserved === name ? `${name} is a reserved claim` : `${name} would nest into or name the reserved claim ${reserved}` });
+      continue;
+    }
+    if (name.split('.').some((segment) => segment === '')) {
+      refused.push({ name, message: `${name} has an empty segment` });
+      continue;
+    }
+    // "a" and "a.b" cannot both exist: one would overwrite the other in the token.
+    const clash = names.find((other) => other !== name && other.startsWith(`${name}.`));
+    if (clash) refused.push({ name, message: `${name} clashes with ${clash}` });
+  }
+  return refused;
+}
 
 // RFC 6749 section 3.3 scope-token characters.
 const scopeName = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/, 'is not a valid scope token');
@@ -39,9 +65,7 @@ export const tokenShapeFields = {
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'is not a valid claim name'), z.string().max(256))
     .refine((claims) => Object.keys(claims).length <= 20, { message: 'at most 20 claims' })
     .superRefine((claims, ctx) => {
-      for (const name of Object.keys(claims)) {
-        if (reservedClaims.includes(name)) ctx.addIssue({ code: 'custom', path: [name], message: `${name} is a reserved claim` });
-      }
+      for (const { name, message } of refusedClaimNames(Object.keys(claims))) ctx.addIssue({ code: 'custom', path: [name], message });
     })
     .optional(),
   audience: uniqueList(z.string().min(1).max(255), 10).optional(),

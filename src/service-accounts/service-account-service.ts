@@ -214,7 +214,7 @@ export class ServiceAccountService {
     const { shape, columns: shapeColumns } = this.resolveShape(input, policy);
     let clientUuid: string | undefined;
     try {
-      if (shape.scopes.length > 0) await keycloak.ensureClientScopes(realm, shape.scopes);
+      const scopeIds = shape.scopes.length > 0 ? await keycloak.ensureClientScopes(realm, shape.scopes) : new Map<string, string>();
       clientUuid = await keycloak.createServiceAccountClient(realm, {
         clientId: row.clientId,
         serviceAccountId: row.id,
@@ -227,6 +227,7 @@ export class ServiceAccountService {
       const [userId, clientSecret] = await Promise.all([
         keycloak.findServiceAccountUser(realm, createdClient),
         keycloak.readClientSecret(realm, createdClient),
+        keycloak.addOptionalClientScopes(realm, createdClient, shape.scopes.map((name) => scopeIds.get(name)).filter((id): id is string => !!id)),
       ]);
       await keycloak.assignRealmRole(realm, userId, keycloakRoleName(role, this.deps.roleNames));
       const account = await repository.transaction(async (tx) => {

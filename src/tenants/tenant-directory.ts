@@ -87,12 +87,16 @@ export class TenantDirectory {
       maxGraceSeconds: policy.maxGracePeriodSeconds,
     });
     await this.keycloak.enableClientLoginEvents(realm, 30 * 86_400);
+    // Before the exchange client, whose audience mappers name these clients.
+    const registered = await this.keycloak.ensureAudienceClients(realm, policy.allowedAudiences);
+    if (registered.join('\n') !== policy.registeredAudiences.join('\n')) await this.repository.setRegisteredAudiences(realm, registered);
     if (this.secrets) {
       await this.keycloak.ensureExchangeClient(realm, await this.exchangeSecret(realm), {
         audiences: policy.allowedAudiences,
         scopes: policy.allowedScopes,
       });
     }
+    await this.keycloak.ensurePortalAudiences(realm);
   }
 
   /** The realm's exchange-client secret, generated once and kept sealed in the tenant row. */

@@ -12,15 +12,18 @@ export interface TenantPolicy {
   defaultAccessTokenTtl: number;
   allowedScopes: string[];
   allowedAudiences: string[];
+  /** Allowed audiences whose resource client the bridge registered in the realm. */
+  registeredAudiences: string[];
 }
 
-const policyFields = {
+export const policyFields = {
   maxSecretAgeSeconds: true,
   maxGracePeriodSeconds: true,
   maxAccessTokenTtl: true,
   defaultAccessTokenTtl: true,
   allowedScopes: true,
   allowedAudiences: true,
+  registeredAudiences: true,
 } as const;
 
 export function createTenantRepository(prisma: PrismaClient) {
@@ -43,6 +46,9 @@ export function createTenantRepository(prisma: PrismaClient) {
     },
     async updatePolicy(realm: string, changes: Partial<TenantPolicy>): Promise<TenantPolicy> {
       return prisma.tenant.update({ where: { realm }, data: changes, select: policyFields });
+    },
+    async setRegisteredAudiences(realm: string, audiences: string[]): Promise<void> {
+      await prisma.tenant.update({ where: { realm }, data: { registeredAudiences: audiences } });
     },
     async exchangeSecret(realm: string): Promise<string | null> {
       return (await prisma.tenant.findUnique({ where: { realm }, select: { exchangeClientSecretEnc: true } }))?.exchangeClientSecretEnc ?? null;

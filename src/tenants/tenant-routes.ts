@@ -19,6 +19,7 @@ function toPolicyResponse(realm: string, policy: TenantPolicy) {
     default_access_token_ttl: policy.defaultAccessTokenTtl,
     allowed_scopes: policy.allowedScopes,
     allowed_audiences: policy.allowedAudiences,
+    registered_audiences: policy.registeredAudiences,
   };
 }
 
@@ -62,6 +63,7 @@ export function createTenantRouter(deps: {
         defaultAccessTokenTtl: body.default_access_token_ttl ?? before.defaultAccessTokenTtl,
         allowedScopes: body.allowed_scopes ?? before.allowedScopes,
         allowedAudiences: body.allowed_audiences ?? before.allowedAudiences,
+        registeredAudiences: before.registeredAudiences,
       };
       if (next.defaultAccessTokenTtl > next.maxAccessTokenTtl) {
         throw new AppError('invalid_request', 'default_access_token_ttl cannot exceed max_access_token_ttl', {
@@ -87,14 +89,15 @@ export function createTenantRouter(deps: {
         await deps.audit.recordSafely(context, { action: 'tenant.policy_updated', outcome: 'failed', target: { type: 'tenant', id: params.realm } });
         throw error;
       }
-      const reclamped = await deps.serviceAccounts.reclampTokenLifetimes(params.realm, updated, context);
+      const configured = (await deps.repository.findPolicy(params.realm)) ?? updated;
+      const reclamped = await deps.serviceAccounts.reclampTokenLifetimes(params.realm, configured, context);
       await deps.audit.record(context, {
         action: 'tenant.policy_updated',
         outcome: 'success',
         target: { type: 'tenant', id: params.realm },
-        details: { before: toPolicyResponse(params.realm, before), after: toPolicyResponse(params.realm, updated), reclamped_service_accounts: reclamped.length },
+        details: { before: toPolicyResponse(params.realm, before), after: toPolicyResponse(params.realm, configured), reclamped_service_accounts: reclamped.length },
       });
-      res.json(toPolicyResponse(params.realm, updated));
+      res.json(toPolicyResponse(params.realm, configured));
     }),
   );
   return router;

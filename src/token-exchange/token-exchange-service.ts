@@ -7,10 +7,11 @@ import type { AuditContext, AuditService } from '../audit/audit-service.ts';
 import { AppError } from '../errors/app-error.ts';
 import { EXCHANGE_CLIENT_ID } from '../keycloak/keycloak-admin.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
-import type { ServiceAccountRepository } from '../service-accounts/service-account-repository.ts';
+import { identifyServiceAccount, type ServiceAccountLookup } from '../auth/service-account-identity.ts';
 import type { TenantDirectory } from '../tenants/tenant-directory.ts';
 import type { TenantRepository } from '../tenants/tenant-repository.ts';
-import { invalidRequest, invalidScope, invalidTarget, OAuthError, temporarilyUnavailable } from './token-exchange-errors.ts';
+import type { Logger } from 'pino';
+import { fromKeycloakRefusal, invalidRequest, invalidScope, invalidTarget, temporarilyUnavailable } from './token-exchange-errors.ts';
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
@@ -23,12 +24,13 @@ export interface ExchangeRequest {
 
 export interface TokenExchangeDeps {
   verifier: TokenVerifier;
-  serviceAccounts: ServiceAccountRepository;
+  serviceAccounts: ServiceAccountLookup;
   tenants: TenantRepository;
   directory: TenantDirectory;
   audit: AuditService;
   keycloakUrl: string;
   timeoutMs: number;
+  logger: Logger;
 }
 
 export class TokenExchangeService {
@@ -43,12 +45,12 @@ export class TokenExchangeService {
       if (error instanceof AppError && error.code === 'keycloak_unavailable') throw temporarilyUnavailable();
       throw invalidRequest(`subject_token is not valid: ${error instanceof AppError ? error.detail : 'unverifiable'}`);
     }
-    if (principal.actor.type === 'service_account' && principal.clientId) {
-      const row = await this.deps.serviceAccounts.findByClientId(principal.realm, principal.clientId);
-      if (row && row.status !== 'active') throw invalidRequest(`subject_token belongs to a ${row.status === 'disabled' ? 'disabled' : 'deleted'} service account`);
-      if (row) principal.serviceAccountId = row.id;
+    try {
+      return await identifyServiceAccount(this.deps.serviceAccounts, principal);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'invalid_token') throw invalidRequest(`subject_token is not valid: ${error.detail}`);
+      throw error;
     }
-    return principal;
   }
 
   async exchange(principal: Principal, request: ExchangeRequest, audit: AuditContext): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -94,13 +96,12 @@ export class TokenExchangeService {
     const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
     if (!response.ok) {
       await this.deps.audit.recordSafely(audit, { action: 'token.exchanged', outcome: 'failed', details: { ...details, reason: String(body.error ?? response.status) } });
-      if (response.status >= 500) throw temporarilyUnavailable();
-      // Keycloak's OAuth error code is passed on; its description only when it is a plain string.
-      throw new OAuthError(
-        typeof body.error === 'string' ? body.error : 'invalid_request',
-        typeof body.error_description === 'string' ? body.error_description.slice(0, 300) : 'Keycloak refused the exchange',
-        response.status === 401 ? 400 : response.status,
-      );
+      const refusal = fromKeycloakRefusal(response.status, body);
+      if (!refusal) {
+        this.deps.logger.error({ status: response.status, error: body.error, realm: principal.realm }, 'token exchange failed upstream (Keycloak error, or the sa-bridge-exchange client was refused)');
+        throw temporarilyUnavailable();
+      }
+      throw refusal;
     }
     this.deps.audit.recordBuffered(audit, { action: 'token.exchanged', outcome: 'success', details });
     return { status: 200, body };

@@ -43,3 +43,11 @@ export async function tryClientCredentials(realm: string, clientId: string, clie
   const body = (await response.json()) as Json;
   return { status: response.status, error: body.error, token: body.access_token };
 }
+
+/** Deletes a client by clientId, as an operator would in the admin console. */
+export async function deleteClient(realm: string, clientId: string): Promise<void> {
+  const client = await findClient(realm, clientId);
+  if (!client) throw new Error(`no client ${clientId} in ${realm}`);
+  const response = await admin(`/${realm}/clients/${client.id}`, { method: 'DELETE' });
+  if (response.status !== 204) throw new Error(`delete client ${clientId}: HTTP ${response.status}`);
+}

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { grantBridgeRealmAccess, importRealm } from '../../src/keycloak/local-server.ts';
+import { bridgeAudienceMappers } from '../../src/keycloak/keycloak-admin.ts';
 import { renderTenantRealm } from '../../src/keycloak/realm-template.ts';
 
 export const DEMO_PASSWORD = 'demo';
@@ -103,6 +104,8 @@ export async function createShortLivedClient(realm: string, clientId: string, li
       directAccessGrantsEnabled: true,
       standardFlowEnabled: false,
       attributes: { 'access.token.lifespan': String(lifespanSeconds) },
+      // Tokens meant for the bridge carry its audience, as the realm's portal client's do.
+      protocolMappers: bridgeAudienceMappers('sa-bridge'),
     }),
   });
   if (response.status !== 201) throw new Error(`creating client ${clientId} failed: HTTP ${response.status} ${await response.text()}`);
