@@ -20,12 +20,17 @@ if (missing.length) {
 }
 const url = env.KEYCLOAK_URL!.replace(/\/+$/, '');
 const admin = { realm: env.SETUP_ADMIN_REALM ?? 'master', clientId: env.SETUP_ADMIN_CLIENT_ID!, clientSecret: env.SETUP_ADMIN_CLIENT_SECRET! };
+const realms = new Set((env.SETUP_REALMS ?? '').split(',').map((r) => r.trim()).filter(Boolean));
 const bridge = { clientId: env.KEYCLOAK_ADMIN_CLIENT_ID ?? 'sa-bridge-admin', clientSecret: env.KEYCLOAK_ADMIN_CLIENT_SECRET! };
 
+if (realms.size === 0 && env.SETUP_IMPORT_DEMO_REALMS !== 'true') {
+  console.error('setup-keycloak: name the realms the bridge serves in SETUP_REALMS (or set SETUP_IMPORT_DEMO_REALMS=true for the demo realms)');
+  process.exit(2);
+}
 await ensureBridgeAdminClient(url, admin, bridge);
 console.log(`admin client ${bridge.clientId} ready in master`);
-const realms = new Set((env.SETUP_REALMS ?? '').split(',').map((r) => r.trim()).filter(Boolean));
-if (env.SETUP_IMPORT_DEMO_REALMS === 'true' || realms.size === 0) {
+// Demo data (users with the password "demo") only on explicit request, never by default.
+if (env.SETUP_IMPORT_DEMO_REALMS === 'true') {
   const dir = path.join(repoRoot, 'keycloak-realm');
   for (const file of (await readdir(dir)).filter((f) => f.endsWith('.json'))) {
     const representation = JSON.parse(await readFile(path.join(dir, file), 'utf8')) as Record<string, unknown>;

@@ -7,6 +7,7 @@ import { createHealthRouter, type ReadinessCheck } from './health/health-routes.
 import { authenticate } from './http/authenticate.ts';
 import { handleErrors, handleNotFound } from './http/error-handler.ts';
 import { measureRequests, type Metrics } from './http/metrics.ts';
+import { refuseUnsupportedMethods } from './http/method-not-allowed.ts';
 import { assignRequestId } from './http/request-id.ts';
 import { createMeRouter } from './me/me-routes.ts';
 import { createAuditRouter } from './audit/audit-routes.ts';
@@ -43,6 +44,8 @@ export function buildApp(deps: AppDeps): Express {
     pinoHttp({
       logger: deps.logger,
       genReqId: (_req, res) => res.getHeader('x-request-id') as string,
+      // The completion line is written from a socket event, outside the request's async context.
+      customProps: (_req, res) => ({ requestId: res.getHeader('x-request-id') as string }),
       // Only method, path and status: headers carry tokens, queries and bodies may carry anything.
       serializers: {
         req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }),
@@ -68,6 +71,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(createAuditRouter(deps.audit));
   for (const router of deps.extraRouters ?? []) app.use(router);
 
+  app.use(refuseUnsupportedMethods(app));
   app.use(handleNotFound());
   app.use(handleErrors(deps.logger));
   return app;

@@ -13,7 +13,13 @@ export interface AuditActor {
 
 /** Where an action came from: who, for which tenant, and the request that carried it. */
 export interface AuditContext {
+  /** The tenant acted on. */
   tenant: string;
+  /**
+   * The caller's own tenant (realm of its token). A denied event is written there, never into the
+   * tenant acted on, so that nobody can fill another tenant's trail with refusals.
+   */
+  actorTenant?: string;
   actor: AuditActor;
   requestId: string | null;
   ip: string | null;
@@ -55,9 +61,11 @@ export class AuditService {
   ) {}
 
   private toInput(context: AuditContext, entry: AuditEntry): AuditEventInput {
+    const elsewhere = entry.outcome === 'denied' && context.actorTenant !== undefined && context.actorTenant !== context.tenant;
+    const details = elsewhere ? { ...entry.details, target_tenant: context.tenant } : (entry.details ?? {});
     return {
       id: newAuditEventId(),
-      tenant: context.tenant,
+      tenant: elsewhere ? context.actorTenant! : context.tenant,
       actorType: context.actor.type,
       actorId: context.actor.id,
       actorName: context.actor.name,
@@ -68,7 +76,7 @@ export class AuditService {
       requestId: context.requestId,
       ip: context.ip,
       userAgent: context.userAgent ? context.userAgent.slice(0, 512) : null,
-      details: sanitizeDetails(entry.details ?? {}),
+      details: sanitizeDetails(details),
       occurredAt: new Date(),
     };
   }

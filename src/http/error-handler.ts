@@ -3,8 +3,12 @@ import type { Logger } from 'pino';
 import { AppError } from '../errors/app-error.ts';
 import { internalError, PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem.ts';
 
-/** Maps errors thrown by express.json() (body-parser) to our codes by their documented `type`. */
-function fromBodyParser(error: unknown): AppError | undefined {
+/**
+ * Maps errors that Express, its router and body-parser raise for a bad request (http-errors with
+ * a 4xx `status`) to our codes: by body-parser's documented `type` where it has one, else by status.
+ * Anything else is not the caller's fault and stays a 500.
+ */
+export function fromHttpError(error: unknown): AppError | undefined {
   const type = (error as { type?: unknown })?.type;
   switch (type) {
     case 'entity.parse.failed':
@@ -13,14 +17,20 @@ function fromBodyParser(error: unknown): AppError | undefined {
       return new AppError('payload_too_large');
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new AppError('unsupported_media_type', 'The request body must be UTF-8 JSON');
+      return new AppError('unsupported_media_type', 'The request body must be UTF-8 JSON without a content encoding this server cannot decode');
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':
       return new AppError('invalid_request', 'The request body could not be read');
-    default:
-      return undefined;
   }
+  const status = (error as { status?: unknown; statusCode?: unknown })?.status ?? (error as { statusCode?: unknown })?.statusCode;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  // The router raises a URIError (status 400) for a path segment that is not valid percent-encoding.
+  if (error instanceof URIError) return new AppError('invalid_request', 'The path contains malformed percent-encoding');
+  if (status === 413) return new AppError('payload_too_large');
+  if (status === 415) return new AppError('unsupported_media_type');
+  // e.g. a body that claims Content-Encoding: gzip but is not gzip.
+  return new AppError('invalid_request', 'The request could not be read');
 }
 
 export function handleNotFound(): RequestHandler {
@@ -35,7 +45,7 @@ export function handleErrors(logger: Logger): ErrorRequestHandler {
       next(error);
       return;
     }
-    const appError = error instanceof AppError ? error : (fromBodyParser(error) ?? internalError(error));
+    const appError = error instanceof AppError ? error : (fromHttpError(error) ?? internalError(error));
     const requestId = res.locals.requestId as string | undefined;
     if (appError.status >= 500) {
       logger.error({ err: appError.cause ?? error, requestId, code: appError.code }, 'request failed');

@@ -40,6 +40,9 @@ export function guard<
         }
         return result.data;
       };
+      // PostgreSQL text cannot hold U+0000: refuse it in any string or key before a schema sees it.
+      errors.push(...findNulCharacters(req.body, 'body'), ...findNulCharacters(req.query, 'query'), ...findNulCharacters(req.params, 'params'));
+      if (errors.length > 0) throw new InvalidRequestError('The request has invalid fields; see errors', errors);
       const body = parse(schemas.body, req.body ?? {}, 'body');
       const query = parse(schemas.query, req.query, 'query');
       const params = parse(schemas.params, req.params, 'params');
@@ -51,4 +54,18 @@ export function guard<
       next(error);
     }
   };
+}
+
+/** Every string (or object key) under `value` that contains U+0000, as field errors. */
+export function findNulCharacters(value: unknown, path: string): FieldError[] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [{ path, message: 'must not contain NUL (U+0000) characters' }] : [];
+  if (Array.isArray(value)) return value.flatMap((item, index) => findNulCharacters(item, `${path}.${index}`));
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>).flatMap(([key, item]) =>
+      key.includes('\u0000')
+        ? [{ path, message: 'must not contain a key with NUL (U+0000) characters' }]
+        : findNulCharacters(item, `${path}.${key}`),
+    );
+  }
+  return [];
 }

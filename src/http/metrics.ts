@@ -23,8 +23,10 @@ export function measureRequests(metrics: Metrics): RequestHandler {
   return function measureRequest(req, res, next) {
     const end = metrics.httpDuration.startTimer();
     res.on('finish', () => {
-      // The route template (not the raw path) keeps label cardinality bounded.
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      // The route template (not the raw path) keeps label cardinality bounded. Every router is
+      // mounted at the root with full paths, so the template alone names the route; baseUrl is
+      // not added, because an error handler mounted on a path sets it after the route ran.
+      const route = req.route?.path ? String(req.route.path) : 'unmatched';
       end({ method: req.method, route, status: String(res.statusCode) });
     });
     next();

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { requestContext } from '../logging/logger.ts';
 
 // An incoming X-Request-Id is kept only when it is short and plain, so that a caller cannot
 // inject log lines or oversized values through it.
@@ -15,6 +16,6 @@ export function assignRequestId(): RequestHandler {
     const id = incoming && acceptableRequestId.test(incoming) ? incoming : newRequestId();
     res.locals.requestId = id;
     res.setHeader('X-Request-Id', id);
-    next();
+    requestContext.run({ requestId: id }, next);
   };
 }

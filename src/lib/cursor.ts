@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
 
-const cursorSchema = z.object({ t: z.iso.datetime(), id: z.string().min(1).max(64) }).strict();
+const cursorSchema = z.object({ t: z.iso.datetime(), id: z.string().regex(/^[A-Za-z0-9_]{1,64}$/) }).strict();
 
 export interface Cursor {
   time: Date;

@@ -1,4 +1,12 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type Logger } from 'pino';
+
+/**
+ * The request a piece of work belongs to. The request-id middleware enters it, so every log line
+ * written while serving that request (in a route, a use case or an adapter) names the request id
+ * that the caller sees as a problem's `instance`.
+ */
+export const requestContext = new AsyncLocalStorage<{ requestId: string }>();
 
 // Defence in depth: request logging below never records headers or bodies, but anything that
 // reaches a log line with one of these keys is censored all the same.
@@ -27,6 +35,10 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         censor: '[redacted]',
       },
       serializers: { err: serializeError },
+      mixin: () => {
+        const context = requestContext.getStore();
+        return context ? { requestId: context.requestId } : {};
+      },
     },
     destination,
   );

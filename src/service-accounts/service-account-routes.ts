@@ -26,6 +26,7 @@ export function auditContextFor(req: Request, res: Response, tenant: string): Au
   const principal = principalOf(res);
   return {
     tenant,
+    actorTenant: principal.realm,
     actor: { type: principal.actor.type, id: principal.actor.id, name: principal.actor.name },
     requestId: (res.locals.requestId as string | undefined) ?? null,
     ip: req.ip ?? null,

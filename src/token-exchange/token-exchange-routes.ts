@@ -3,6 +3,8 @@ import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.ts';
 import type { AuditContext } from '../audit/audit-service.ts';
+import { fromHttpError } from '../http/error-handler.ts';
+import { findNulCharacters } from '../http/guard.ts';
 import { invalidRequest, OAuthError, slowDown, unsupportedGrantType } from './token-exchange-errors.ts';
 import { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT, type TokenExchangeService } from './token-exchange-service.ts';
 
@@ -42,6 +44,8 @@ export function createTokenExchangeRouter(deps: { service: TokenExchangeService;
       try {
         if (!req.is('application/x-www-form-urlencoded')) throw invalidRequest('Send the request as application/x-www-form-urlencoded');
         const form = (req.body ?? {}) as Record<string, unknown>;
+        const nul = findNulCharacters(form, 'form')[0];
+        if (nul) throw invalidRequest(`${nul.path} ${nul.message}`);
         if (form.grant_type !== TOKEN_EXCHANGE_GRANT) throw unsupportedGrantType();
         const parsed = exchangeForm.safeParse(form);
         if (!parsed.success) {
@@ -85,9 +89,8 @@ export function createTokenExchangeRouter(deps: { service: TokenExchangeService;
 
   const oauthErrors: ErrorRequestHandler = (error, _req, res, next) => {
     if (!(error instanceof OAuthError)) {
-      // Body-parser failures on this endpoint are OAuth errors too.
-      const type = (error as { type?: unknown })?.type;
-      if (typeof type === 'string' && type.startsWith('entity.')) {
+      // Failures to read the body (body-parser, a bogus Content-Encoding) are OAuth errors too.
+      if (fromHttpError(error)) {
         noStore(res);
         res.status(400).json({ error: 'invalid_request', error_description: 'The request body could not be read' });
         return;

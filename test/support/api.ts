@@ -21,6 +21,7 @@ export function apiClient(baseUrl: string, token: string) {
     return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
   }
   return {
+    authorization: `Bearer ${token}`,
     request,
     get: (path: string) => request('GET', path),
     post: (path: string, body?: unknown, headers?: Record<string, string>) => request('POST', path, body, headers),
