@@ -33,7 +33,7 @@ export function createWebhookRouter(deps: { webhooks: WebhookService; tenantScop
     '/v1/webhooks',
     guard({ body: createWebhookBody, query: webhookListQuery }, async ({ body, query }, req, res) => {
       const { tenant, context, principal } = await scope(req, res, query.tenant, 'webhook.created');
-      const refusal = deps.webhooks.refuseUrl(body.url);
+      const refusal = await deps.webhooks.refuseUrl(body.url);
       if (refusal) throw new AppError('invalid_request', `The webhook URL ${refusal}`, { errors: [{ path: 'body.url', message: refusal }] });
       const { row, signingSecret } = await deps.webhooks.create({ tenant, url: body.url, events: body.events, createdById: principal.actor.id, createdByName: principal.actor.name });
       await deps.audit.record(context, { action: 'webhook.created', outcome: 'success', target: { type: 'webhook', id: row.id }, details: { url: row.url, events: row.events } });

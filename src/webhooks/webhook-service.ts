@@ -2,13 +2,16 @@
 // change that caused them, and a dispatcher that claims due deliveries with
 // `FOR UPDATE SKIP LOCKED` (so several bridges share the work without sending twice), signs
 // them, and retries failures with exponential backoff. Payloads never contain a secret.
+// Deliveries go only to public addresses unless insecure URLs are allowed (webhook-destination.ts).
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { newAuditEventId } from '../lib/ids.ts';
 import type { SecretBox } from '../lib/secret-box.ts';
+import { destinationNotAllowed, DestinationNotAllowedError, findDestinationProblem, resolveHost, type HostResolver } from './webhook-destination.ts';
 import type { WebhookEventType } from './webhook-schemas.ts';
 import { signatureHeader } from './webhook-signature.ts';
+import { DeliveryTimeoutError, postDelivery } from './webhook-transport.ts';
 
 export interface WebhookOptions {
   maxAttempts: number;
@@ -17,6 +20,8 @@ export interface WebhookOptions {
   timeoutMs: number;
   /** Plain http and private or loopback hosts; for local development and tests only. */
   allowInsecureUrls: boolean;
+  /** How registration resolves host names; tests replace it. */
+  resolveHost?: HostResolver;
 }
 
 type Tx = Prisma.TransactionClient | PrismaClient;
@@ -27,23 +32,6 @@ function randomId(prefix: string): string {
   return `${prefix}_${Array.from(bytes, (b) => base62[b % 62]).join('')}`;
 }
 
-export function isPrivateHost(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return (
-    h === 'localhost' ||
-    h.endsWith('.localhost') ||
-    /^127\./.test(h) ||
-    /^10\./.test(h) ||
-    /^192\.168\./.test(h) ||
-    /^172\.(1[6-9]|2\d|3[01])\./.test(h) ||
-    /^169\.254\./.test(h) ||
-    h === '::1' ||
-    h.startsWith('fc') ||
-    h.startsWith('fd') ||
-    h.startsWith('fe80')
-  );
-}
-
 export class WebhookService {
   constructor(
     private readonly prisma: PrismaClient,
@@ -52,13 +40,12 @@ export class WebhookService {
     private readonly options: WebhookOptions,
   ) {}
 
-  /** Why this URL may not be used, or undefined when it may. */
-  refuseUrl(url: string): string | undefined {
+  /** Why this URL may not be used, or undefined when it may; resolves the host name. */
+  async refuseUrl(url: string): Promise<string | undefined> {
     if (this.options.allowInsecureUrls) return undefined;
     const parsed = new URL(url);
     if (parsed.protocol !== 'https:') return 'must use https';
-    if (isPrivateHost(parsed.hostname)) return 'must not point at a private or loopback address';
-    return undefined;
+    return findDestinationProblem(parsed, this.options.resolveHost ?? resolveHost, this.options.timeoutMs);
   }
 
   async create(input: { tenant: string; url: string; events: WebhookEventType[]; createdById: string; createdByName: string }) {
@@ -148,8 +135,8 @@ export class WebhookService {
     }
     try {
       const secret = this.box.open(delivery.webhook.signingSecretEnc, delivery.webhook.id);
-      const response = await fetch(delivery.webhook.url, {
-        method: 'POST',
+      const response = await postDelivery({
+        url: delivery.webhook.url,
         headers: {
           'content-type': 'application/json',
           'user-agent': 'sa-bridge-webhooks/1',
@@ -158,14 +145,13 @@ export class WebhookService {
           'webhook-signature': signatureHeader(secret, timestamp, body),
         },
         body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        timeoutMs: this.options.timeoutMs,
+        allowNonPublicDestinations: this.options.allowInsecureUrls,
       });
       statusCode = response.status;
-      await response.body?.cancel();
-      if (!response.ok) error = `HTTP ${response.status}`;
+      if (statusCode < 200 || statusCode > 299) error = `HTTP ${statusCode}`;
     } catch (failure) {
-      error = failure instanceof Error ? failure.name === 'TimeoutError' ? 'timeout' : failure.message.slice(0, 200) : 'send failed';
+      error = describeSendFailure(failure);
     }
     const attempts = delivery.attempts + 1;
     if (!error) {
@@ -189,4 +175,15 @@ export class WebhookService {
     });
     this.logger.warn({ deliveryId: delivery.id, webhookId: delivery.webhookId, attempts, error, giveUp }, 'webhook delivery failed');
   }
+}
+
+/**
+ * What a failed attempt records: a kind of failure, never an address or what answered on a
+ * refused destination.
+ */
+function describeSendFailure(failure: unknown): string {
+  if (failure instanceof DestinationNotAllowedError) return destinationNotAllowed;
+  if (failure instanceof DeliveryTimeoutError) return 'timeout';
+  const code = (failure as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? `connection failed (${code})` : 'connection failed';
 }

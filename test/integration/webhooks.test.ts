@@ -1,0 +1,93 @@
+// Webhooks end to end: the destination check (registration and connect time) that keeps
+// deliveries off internal addresses.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient, type ApiClient } from '../support/api.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { createTestRealm, passwordGrant, type TestRealm } from '../support/keycloak.ts';
+import { expectNoSecretLeaked } from '../support/leaks.ts';
+import { startWebhookReceiver, type ReceivedDelivery } from '../support/webhook-receiver.ts';
+
+let tenant: TestRealm;
+/** WEBHOOK_ALLOW_INSECURE_URLS=false: what production runs. */
+let strictApp: TestApp;
+let strictAlice: ApiClient;
+const strictSecrets: string[] = [];
+let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+
+beforeAll(async () => {
+  tenant = await createTestRealm('hooks');
+  strictApp = await startTestApp({ realms: [tenant.realm], env: { WEBHOOK_ALLOW_INSECURE_URLS: 'false', WEBHOOK_MAX_ATTEMPTS: '1' } });
+  strictAlice = apiClient(strictApp.baseUrl, (await passwordGrant(tenant.realm, 'alice')).access_token);
+  receiver = await startWebhookReceiver();
+});
+
+afterAll(async () => {
+  await receiver?.close();
+  if (strictApp) await expectNoSecretLeaked(strictApp, strictSecrets);
+  await strictApp?.close();
+  await tenant?.remove();
+});
+
+/** Deliveries that arrived since `from`. */
+function arrivedSince(from: number): ReceivedDelivery[] {
+  return receiver.received.slice(from);
+}
+
+describe('destination check', () => {
+  const nonPublic = 'must not point at a loopback, private or otherwise non-public address';
+  it.each([
+    ['https://0.0.0.0/hooks', nonPublic],
+    ['https://[::]/hooks', nonPublic],
+    ['https://[::ffff:127.0.0.1]/hooks', nonPublic],
+    ['https://[::ffff:a9fe:a9fe]/hooks', nonPublic],
+    ['https://localhost./hooks', nonPublic],
+    ['https://100.64.0.1/hooks', nonPublic],
+    ['https://10.0.0.1/hooks', nonPublic],
+    ['https://172.16.0.1/hooks', nonPublic],
+    ['https://192.168.1.1/hooks', nonPublic],
+    ['https://127.0.0.1/hooks', nonPublic],
+    ['https://169.254.169.254/latest/meta-data', nonPublic],
+    ['https://[::1]/hooks', nonPublic],
+    ['https://[fc00::1]/hooks', nonPublic],
+    ['https://[fe80::1]/hooks', nonPublic],
+    ['http://example.com/hooks', 'must use https'],
+  ])('when a webhook for %s is registered, then 400 naming body.url and nothing changes', async (url, reason) => {
+    const response = await strictAlice.post('/v1/webhooks', { url, events: ['service_account.created'] });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(response.body).toMatchObject({ code: 'invalid_request', errors: [{ path: 'body.url', message: reason }] });
+    expect(await strictApp.deps.db.prisma.webhook.count()).toBe(0);
+    expect(await strictApp.deps.db.prisma.auditEvent.count({ where: { action: 'webhook.created' } })).toBe(0);
+  });
+
+  it('when a stored webhook points at a name or literal that reaches loopback, then the connect-time check refuses the delivery and the receiver gets nothing', async () => {
+    const from = receiver.received.length;
+    const port = new URL(receiver.url).port;
+    const hookIds: string[] = [];
+    for (const host of ['localhost', '0.0.0.0', '[::ffff:127.0.0.1]']) {
+      // Bypasses the registration check, as a row written before it existed or a name that changed its answer would.
+      const { row, signingSecret } = await strictApp.deps.webhooks.create({
+        tenant: tenant.realm,
+        url: `http://${host}:${port}/hooks`,
+        events: ['service_account.created'],
+        createdById: 'test',
+        createdByName: 'test',
+      });
+      strictSecrets.push(signingSecret);
+      hookIds.push(row.id);
+    }
+    const sa = await strictAlice.post('/v1/service-accounts', { name: 'not-delivered' });
+    expect(sa.status).toBe(201);
+    strictSecrets.push(sa.body.client_secret);
+
+    expect(await strictApp.deps.jobs.dispatchWebhooks()).toBe(3);
+    expect(arrivedSince(from)).toEqual([]);
+    for (const id of hookIds) {
+      const deliveries = (await strictAlice.get(`/v1/webhooks/${id}/deliveries`)).body.items as Array<Record<string, unknown>>;
+      expect(deliveries.length).toBeGreaterThanOrEqual(1);
+      for (const delivery of deliveries) {
+        expect(delivery).toMatchObject({ status: 'failed', attempts: 1, last_status_code: null, last_error: 'destination address not allowed' });
+      }
+    }
+  });
+});
