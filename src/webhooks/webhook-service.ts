@@ -10,7 +10,7 @@ import { newAuditEventId } from '../lib/ids.ts';
 import type { SecretBox } from '../lib/secret-box.ts';
 import { destinationNotAllowed, DestinationNotAllowedError, findDestinationProblem, resolveHost, type HostResolver } from './webhook-destination.ts';
 import type { WebhookEventType } from './webhook-schemas.ts';
-import { signatureHeader } from './webhook-signature.ts';
+import { generateSigningSecret, signatureHeader } from './webhook-signature.ts';
 import { DeliveryTimeoutError, postDelivery } from './webhook-transport.ts';
 
 export interface WebhookOptions {
@@ -50,7 +50,7 @@ export class WebhookService {
 
   async create(input: { tenant: string; url: string; events: WebhookEventType[]; createdById: string; createdByName: string }) {
     const id = randomId('wh');
-    const signingSecret = `whsec_${randomBytes(32).toString('base64url')}`;
+    const signingSecret = generateSigningSecret();
     const row = await this.prisma.webhook.create({
       data: {
         id,
@@ -142,7 +142,7 @@ export class WebhookService {
           'user-agent': 'sa-bridge-webhooks/1',
           'webhook-id': delivery.id,
           'webhook-timestamp': String(timestamp),
-          'webhook-signature': signatureHeader(secret, timestamp, body),
+          'webhook-signature': signatureHeader([secret], delivery.id, timestamp, body),
         },
         body,
         timeoutMs: this.options.timeoutMs,

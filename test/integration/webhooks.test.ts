@@ -1,5 +1,8 @@
-// Webhooks end to end: the destination check (registration and connect time) that keeps
-// deliveries off internal addresses.
+// Webhooks end to end: Standard Webhooks signatures checked with the `standardwebhooks` library,
+// and the destination check (registration and connect time) that keeps deliveries off
+// internal addresses.
+import { randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, type ApiClient } from '../support/api.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -8,22 +11,32 @@ import { expectNoSecretLeaked } from '../support/leaks.ts';
 import { startWebhookReceiver, type ReceivedDelivery } from '../support/webhook-receiver.ts';
 
 let tenant: TestRealm;
+/** WEBHOOK_ALLOW_INSECURE_URLS=true: delivers to the loopback receiver. */
+let devApp: TestApp;
 /** WEBHOOK_ALLOW_INSECURE_URLS=false: what production runs. */
 let strictApp: TestApp;
+let alice: ApiClient;
 let strictAlice: ApiClient;
+const devSecrets: string[] = [];
 const strictSecrets: string[] = [];
 let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
 
 beforeAll(async () => {
   tenant = await createTestRealm('hooks');
+  // One after the other: both configure the same realm at start.
+  devApp = await startTestApp({ realms: [tenant.realm], env: { WEBHOOK_ALLOW_INSECURE_URLS: 'true', WEBHOOK_MAX_ATTEMPTS: '1' } });
   strictApp = await startTestApp({ realms: [tenant.realm], env: { WEBHOOK_ALLOW_INSECURE_URLS: 'false', WEBHOOK_MAX_ATTEMPTS: '1' } });
-  strictAlice = apiClient(strictApp.baseUrl, (await passwordGrant(tenant.realm, 'alice')).access_token);
+  const aliceToken = (await passwordGrant(tenant.realm, 'alice')).access_token;
+  alice = apiClient(devApp.baseUrl, aliceToken);
+  strictAlice = apiClient(strictApp.baseUrl, aliceToken);
   receiver = await startWebhookReceiver();
 });
 
 afterAll(async () => {
   await receiver?.close();
+  if (devApp) await expectNoSecretLeaked(devApp, devSecrets);
   if (strictApp) await expectNoSecretLeaked(strictApp, strictSecrets);
+  await devApp?.close();
   await strictApp?.close();
   await tenant?.remove();
 });
@@ -32,6 +45,35 @@ afterAll(async () => {
 function arrivedSince(from: number): ReceivedDelivery[] {
   return receiver.received.slice(from);
 }
+
+async function register(client: ApiClient, url: string, secrets: string[], events = ['service_account.created']) {
+  const response = await client.post('/v1/webhooks', { url, events });
+  expect(response.status).toBe(201);
+  secrets.push(response.body.signing_secret);
+  return response.body as { id: string; signing_secret: string };
+}
+
+const headersOf = (delivery: ReceivedDelivery) => delivery.headers as Record<string, string>;
+const verifyWith = (secret: string, delivery: ReceivedDelivery) => new Webhook(secret).verify(delivery.body, headersOf(delivery));
+const otherSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
+
+describe('signatures', () => {
+  it('when a webhook is registered, then its secret is whsec_ + base64 of 32 bytes and its deliveries verify with the standardwebhooks library', async () => {
+    const hook = await register(alice, receiver.url, devSecrets);
+    expect(hook.signing_secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    const from = receiver.received.length;
+    const sa = await alice.post('/v1/service-accounts', { name: 'signed-one' });
+    expect(sa.status).toBe(201);
+    devSecrets.push(sa.body.client_secret);
+    await devApp.deps.jobs.dispatchWebhooks();
+    const [delivery] = arrivedSince(from);
+    expect(delivery).toBeDefined();
+    expect(headersOf(delivery!)['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
+    expect(verifyWith(hook.signing_secret, delivery!)).toMatchObject({ type: 'service_account.created', data: { service_account: { id: sa.body.id } } });
+    expect(() => verifyWith(otherSecret(), delivery!)).toThrow();
+    expect(await alice.delete(`/v1/webhooks/${hook.id}`)).toMatchObject({ status: 204 });
+  });
+});
 
 describe('destination check', () => {
   const nonPublic = 'must not point at a loopback, private or otherwise non-public address';
