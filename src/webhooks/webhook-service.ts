@@ -5,11 +5,12 @@
 // Deliveries go only to public addresses unless insecure URLs are allowed (webhook-destination.ts).
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { AppError, NotFoundError } from '../errors/app-error.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { newAuditEventId } from '../lib/ids.ts';
 import type { SecretBox } from '../lib/secret-box.ts';
 import { destinationNotAllowed, DestinationNotAllowedError, findDestinationProblem, resolveHost, type HostResolver } from './webhook-destination.ts';
-import type { WebhookEventType } from './webhook-schemas.ts';
+import { webhookPingEvent, type WebhookEventType } from './webhook-schemas.ts';
 import { generateSigningSecret, signatureHeader } from './webhook-signature.ts';
 import { DeliveryTimeoutError, postDelivery } from './webhook-transport.ts';
 
@@ -78,8 +79,50 @@ export class WebhookService {
     return count === 1;
   }
 
+  /** The webhook, or NotFoundError when the tenant has no such live webhook. */
+  async findOrThrow(tenant: string, id: string) {
+    const row = await this.find(tenant, id);
+    if (!row) throw new NotFoundError('not_found', 'No such webhook in this tenant');
+    return row;
+  }
+
   deliveries(webhookId: string, limit = 50) {
     return this.prisma.webhookDelivery.findMany({ where: { webhookId }, orderBy: { createdAt: 'desc' }, take: limit });
+  }
+
+  /** Queues a `webhook.ping` delivery to this endpoint only. */
+  async ping(tenant: string, id: string) {
+    const hook = await this.findOrThrow(tenant, id);
+    const deliveryId = newDeliveryId();
+    const createdAt = new Date();
+    return this.prisma.webhookDelivery.create({
+      data: {
+        id: deliveryId,
+        webhookId: hook.id,
+        tenant,
+        event: webhookPingEvent,
+        payload: { id: deliveryId, type: webhookPingEvent, tenant, created_at: createdAt.toISOString(), data: { webhook: { id: hook.id, url: hook.url } } },
+        createdAt,
+        nextAttemptAt: createdAt,
+      },
+    });
+  }
+
+  /**
+   * Queues a delivered or failed delivery again, due now, with a fresh retry budget. It keeps
+   * its id, which receivers use to recognise a message they already handled.
+   */
+  async redeliver(tenant: string, webhookId: string, deliveryId: string) {
+    await this.findOrThrow(tenant, webhookId);
+    const before = await this.prisma.webhookDelivery.findFirst({ where: { id: deliveryId, webhookId, tenant } });
+    if (!before) throw new NotFoundError('not_found', 'No such delivery for this webhook');
+    const { count } = await this.prisma.webhookDelivery.updateMany({
+      where: { id: deliveryId, webhookId, tenant, status: { in: ['delivered', 'failed'] } },
+      data: { status: 'pending', attempts: 0, nextAttemptAt: new Date(), deliveredAt: null },
+    });
+    if (count !== 1) throw new AppError('invalid_state', 'The delivery is already queued');
+    const after = await this.prisma.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId } });
+    return { before, after };
   }
 
   /** Queues the event for every endpoint of the tenant subscribed to it; call inside the change's transaction. */
@@ -89,7 +132,7 @@ export class WebhookService {
     const createdAt = new Date();
     await tx.webhookDelivery.createMany({
       data: hooks.map((hook) => {
-        const id = newAuditEventId().replace(/^evt_/, 'whd_');
+        const id = newDeliveryId();
         return {
           id,
           webhookId: hook.id,
@@ -134,7 +177,6 @@ export class WebhookService {
       return;
     }
     try {
-      const secret = this.box.open(delivery.webhook.signingSecretEnc, delivery.webhook.id);
       const response = await postDelivery({
         url: delivery.webhook.url,
         headers: {
@@ -142,7 +184,7 @@ export class WebhookService {
           'user-agent': 'sa-bridge-webhooks/1',
           'webhook-id': delivery.id,
           'webhook-timestamp': String(timestamp),
-          'webhook-signature': signatureHeader([secret], delivery.id, timestamp, body),
+          'webhook-signature': signatureHeader([this.box.open(delivery.webhook.signingSecretEnc, delivery.webhook.id)], delivery.id, timestamp, body),
         },
         body,
         timeoutMs: this.options.timeoutMs,
@@ -175,6 +217,10 @@ export class WebhookService {
     });
     this.logger.warn({ deliveryId: delivery.id, webhookId: delivery.webhookId, attempts, error, giveUp }, 'webhook delivery failed');
   }
+}
+
+function newDeliveryId(): string {
+  return newAuditEventId().replace(/^evt_/, 'whd_');
 }
 
 /**

@@ -1,6 +1,6 @@
 // Webhooks end to end: Standard Webhooks signatures checked with the `standardwebhooks` library,
-// and the destination check (registration and connect time) that keeps deliveries off
-// internal addresses.
+// test pings, manual redelivery, and the destination check (registration and connect time)
+// that keeps deliveries off internal addresses.
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ let devApp: TestApp;
 /** WEBHOOK_ALLOW_INSECURE_URLS=false: what production runs. */
 let strictApp: TestApp;
 let alice: ApiClient;
+let vic: ApiClient;
 let strictAlice: ApiClient;
 const devSecrets: string[] = [];
 const strictSecrets: string[] = [];
@@ -29,6 +30,7 @@ beforeAll(async () => {
   const aliceToken = (await passwordGrant(tenant.realm, 'alice')).access_token;
   alice = apiClient(devApp.baseUrl, aliceToken);
   strictAlice = apiClient(strictApp.baseUrl, aliceToken);
+  vic = apiClient(devApp.baseUrl, (await passwordGrant(tenant.realm, 'vic')).access_token);
   receiver = await startWebhookReceiver();
 });
 
@@ -72,6 +74,113 @@ describe('signatures', () => {
     expect(verifyWith(hook.signing_secret, delivery!)).toMatchObject({ type: 'service_account.created', data: { service_account: { id: sa.body.id } } });
     expect(() => verifyWith(otherSecret(), delivery!)).toThrow();
     expect(await alice.delete(`/v1/webhooks/${hook.id}`)).toMatchObject({ status: 204 });
+  });
+});
+
+describe('ping and redelivery', () => {
+  let hook: { id: string; signing_secret: string };
+  let otherHook: { id: string; signing_secret: string };
+  let foreign: { webhookId: string; deliveryId: string };
+
+  beforeAll(async () => {
+    hook = await register(alice, receiver.url, devSecrets, ['service_account.deleted']);
+    otherHook = await register(alice, `${receiver.url}/other`, devSecrets, ['service_account.deleted']);
+    // Another tenant's webhook and delivery, written straight into the database.
+    const created = await devApp.deps.webhooks.create({ tenant: 'another-tenant', url: receiver.url, events: ['service_account.created'], createdById: 'x', createdByName: 'x' });
+    devSecrets.push(created.signingSecret);
+    const delivery = await devApp.deps.webhooks.ping('another-tenant', created.row.id);
+    await devApp.deps.db.prisma.webhookDelivery.update({ where: { id: delivery.id }, data: { status: 'failed' } });
+    foreign = { webhookId: created.row.id, deliveryId: delivery.id };
+  });
+
+  it('when a tenant-admin pings a webhook, then 202 with a pending delivery, and only that endpoint gets one signed webhook.ping', async () => {
+    const from = receiver.received.length;
+    const pinged = await alice.post(`/v1/webhooks/${hook.id}/ping`);
+    expect(pinged.status).toBe(202);
+    expect(pinged.body).toMatchObject({ id: expect.stringMatching(/^whd_/), event: 'webhook.ping', status: 'pending', attempts: 0 });
+    const row = await devApp.deps.db.prisma.webhookDelivery.findUniqueOrThrow({ where: { id: pinged.body.id } });
+    expect(row).toMatchObject({ webhookId: hook.id, tenant: tenant.realm, event: 'webhook.ping', status: 'pending' });
+    expect(await devApp.deps.db.prisma.auditEvent.findFirstOrThrow({ where: { action: 'webhook.pinged', targetId: hook.id } })).toMatchObject({
+      outcome: 'success',
+      details: { delivery_id: pinged.body.id },
+    });
+
+    await devApp.deps.jobs.dispatchWebhooks();
+    const arrived = arrivedSince(from);
+    expect(arrived).toHaveLength(1);
+    expect(arrived[0]!.headers['webhook-id']).toBe(pinged.body.id);
+    expect(verifyWith(hook.signing_secret, arrived[0]!)).toEqual({
+      id: pinged.body.id,
+      type: 'webhook.ping',
+      tenant: tenant.realm,
+      created_at: expect.any(String),
+      data: { webhook: { id: hook.id, url: receiver.url } },
+    });
+    const listed = await alice.get(`/v1/webhooks/${hook.id}/deliveries`);
+    expect(listed.body.items).toEqual([expect.objectContaining({ id: pinged.body.id, status: 'delivered', attempts: 1, last_status_code: 200 })]);
+    expect((await alice.get(`/v1/webhooks/${otherHook.id}/deliveries`)).body.items).toEqual([]);
+  });
+
+  it('when a failed delivery is redelivered, then 202, it is queued again under the same webhook-id, arrives signed, and is audited', async () => {
+    receiver.failNext(500);
+    const from = receiver.received.length;
+    const pinged = await alice.post(`/v1/webhooks/${hook.id}/ping`);
+    await devApp.deps.jobs.dispatchWebhooks();
+    expect(await devApp.deps.db.prisma.webhookDelivery.findUniqueOrThrow({ where: { id: pinged.body.id } })).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: 500, lastError: 'HTTP 500' });
+
+    const redelivered = await alice.post(`/v1/webhooks/${hook.id}/deliveries/${pinged.body.id}/redeliver`);
+    expect(redelivered.status).toBe(202);
+    expect(redelivered.body).toMatchObject({ id: pinged.body.id, status: 'pending', attempts: 0 });
+    expect(new Date(redelivered.body.next_attempt_at).getTime()).toBeLessThanOrEqual(Date.now() + 1000);
+    expect(await devApp.deps.db.prisma.webhookDelivery.findUniqueOrThrow({ where: { id: pinged.body.id } })).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(await devApp.deps.db.prisma.auditEvent.findFirstOrThrow({ where: { action: 'webhook.redelivered', targetId: hook.id } })).toMatchObject({
+      outcome: 'success',
+      details: { delivery_id: pinged.body.id, event: 'webhook.ping', previous_status: 'failed', previous_attempts: 1 },
+    });
+
+    const again = await alice.post(`/v1/webhooks/${hook.id}/deliveries/${pinged.body.id}/redeliver`);
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('invalid_state');
+
+    await devApp.deps.jobs.dispatchWebhooks();
+    const arrived = arrivedSince(from);
+    expect(arrived.map((d) => d.status)).toEqual([500, 200]);
+    expect(arrived.map((d) => d.headers['webhook-id'])).toEqual([pinged.body.id, pinged.body.id]);
+    for (const delivery of arrived) expect(verifyWith(hook.signing_secret, delivery)).toMatchObject({ id: pinged.body.id, type: 'webhook.ping' });
+    expect(await devApp.deps.db.prisma.webhookDelivery.findUniqueOrThrow({ where: { id: pinged.body.id } })).toMatchObject({ status: 'delivered', attempts: 1, lastStatusCode: 200, lastError: null });
+
+    // A delivered one may be sent again too.
+    expect((await alice.post(`/v1/webhooks/${hook.id}/deliveries/${pinged.body.id}/redeliver`)).status).toBe(202);
+    await devApp.deps.jobs.dispatchWebhooks();
+    expect(arrivedSince(from)).toHaveLength(3);
+  });
+
+  it("when a delivery of another tenant's webhook, of another webhook or an unknown one is redelivered or pinged, then 404 and nothing is queued", async () => {
+    const before = await devApp.deps.db.prisma.webhookDelivery.findMany({ orderBy: { id: 'asc' } });
+    const mine = before.find((d) => d.webhookId === hook.id)!;
+    for (const path of [
+      `/v1/webhooks/${foreign.webhookId}/deliveries/${foreign.deliveryId}/redeliver`,
+      `/v1/webhooks/${hook.id}/deliveries/${foreign.deliveryId}/redeliver`,
+      `/v1/webhooks/${otherHook.id}/deliveries/${mine.id}/redeliver`,
+      `/v1/webhooks/${hook.id}/deliveries/whd_0000000000000000000000/redeliver`,
+      `/v1/webhooks/${foreign.webhookId}/ping`,
+    ]) {
+      const response = await alice.post(path);
+      expect(response.status, path).toBe(404);
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+    }
+    expect((await alice.post(`/v1/webhooks/${hook.id}/deliveries/nope/redeliver`)).status).toBe(400);
+    expect(await devApp.deps.db.prisma.webhookDelivery.findMany({ orderBy: { id: 'asc' } })).toEqual(before);
+    expect(await devApp.deps.db.prisma.auditEvent.count({ where: { action: { in: ['webhook.redelivered', 'webhook.pinged'] }, targetId: foreign.webhookId } })).toBe(0);
+  });
+
+  it('when a viewer pings or redelivers, then 403, a denied audit event, and nothing is queued', async () => {
+    const count = await devApp.deps.db.prisma.webhookDelivery.count();
+    const mine = await devApp.deps.db.prisma.webhookDelivery.findFirstOrThrow({ where: { webhookId: hook.id } });
+    expect((await vic.post(`/v1/webhooks/${hook.id}/ping`)).status).toBe(403);
+    expect((await vic.post(`/v1/webhooks/${hook.id}/deliveries/${mine.id}/redeliver`)).status).toBe(403);
+    expect(await devApp.deps.db.prisma.auditEvent.count({ where: { action: { in: ['webhook.pinged', 'webhook.redelivered'] }, outcome: 'denied' } })).toBe(2);
+    expect(await devApp.deps.db.prisma.webhookDelivery.count()).toBe(count);
   });
 });
 
@@ -121,8 +230,10 @@ describe('destination check', () => {
     const sa = await strictAlice.post('/v1/service-accounts', { name: 'not-delivered' });
     expect(sa.status).toBe(201);
     strictSecrets.push(sa.body.client_secret);
+    const pinged = await strictAlice.post(`/v1/webhooks/${hookIds[0]}/ping`);
+    expect(pinged.status).toBe(202);
 
-    expect(await strictApp.deps.jobs.dispatchWebhooks()).toBe(3);
+    expect(await strictApp.deps.jobs.dispatchWebhooks()).toBe(4);
     expect(arrivedSince(from)).toEqual([]);
     for (const id of hookIds) {
       const deliveries = (await strictAlice.get(`/v1/webhooks/${id}/deliveries`)).body.items as Array<Record<string, unknown>>;
