@@ -6,14 +6,18 @@ import { principalOf } from '../http/authenticate.ts';
 import { guard } from '../http/guard.ts';
 import { auditContextFor } from '../service-accounts/service-account-routes.ts';
 import type { TenantScopeResolver } from '../tenants/tenant-scope.ts';
-import { createWebhookBody, webhookDeliveryParams, webhookIdParams, webhookListQuery } from './webhook-schemas.ts';
+import { createWebhookBody, rotateWebhookSecretBody, webhookDeliveryParams, webhookIdParams, webhookListQuery } from './webhook-schemas.ts';
 import type { WebhookService } from './webhook-service.ts';
 
 type WebhookRow = Awaited<ReturnType<WebhookService['list']>>[number];
 type DeliveryRow = Awaited<ReturnType<WebhookService['deliveries']>>[number];
 
 function toWebhookResponse(row: WebhookRow) {
-  return { id: row.id, tenant: row.tenant, url: row.url, events: row.events, enabled: row.enabled, created_at: row.createdAt.toISOString(), created_by: { id: row.createdById, name: row.createdByName } };
+  const overlapEndsAt = row.previousSigningSecretExpiresAt && row.previousSigningSecretExpiresAt.getTime() > Date.now() ? row.previousSigningSecretExpiresAt.toISOString() : null;
+  return {
+    id: row.id, tenant: row.tenant, url: row.url, events: row.events, enabled: row.enabled, created_at: row.createdAt.toISOString(),
+    created_by: { id: row.createdById, name: row.createdByName }, previous_secret_expires_at: overlapEndsAt,
+  };
 }
 
 function toDeliveryResponse(d: DeliveryRow) {
@@ -63,6 +67,19 @@ export function createWebhookRouter(deps: { webhooks: WebhookService; tenantScop
       const { tenant } = await scope(req, res, query.tenant, 'read');
       await deps.webhooks.findOrThrow(tenant, params.id);
       res.json({ items: (await deps.webhooks.deliveries(params.id)).map(toDeliveryResponse) });
+    }),
+  );
+
+  router.post(
+    '/v1/webhooks/:id/rotate-secret',
+    guard({ params: webhookIdParams, query: webhookListQuery, body: rotateWebhookSecretBody }, async ({ params, query, body }, req, res) => {
+      const { tenant, context } = await scope(req, res, query.tenant, 'webhook.secret_rotated');
+      const { row, signingSecret } = await deps.webhooks.rotateSecret(tenant, params.id, body.overlap_seconds);
+      await deps.audit.record(context, {
+        action: 'webhook.secret_rotated', outcome: 'success', target: { type: 'webhook', id: row.id },
+        details: { overlap_seconds: body.overlap_seconds, overlap_ends_at: row.previousSigningSecretExpiresAt?.toISOString() ?? null },
+      });
+      res.set('Cache-Control', 'no-store').json({ ...toWebhookResponse(row), signing_secret: signingSecret });
     }),
   );
 

@@ -27,3 +27,10 @@ export const webhookDeliveryParams = z.object({
   id: webhookIdParams.shape.id,
   delivery_id: z.string().regex(/^whd_[0-9A-Za-z]{22}$/, 'is not a delivery id'),
 });
+
+export const defaultOverlapSeconds = 86_400;
+export const maxOverlapSeconds = 604_800;
+
+export const rotateWebhookSecretBody = z
+  .object({ overlap_seconds: z.number().int().min(0).max(maxOverlapSeconds).default(defaultOverlapSeconds) })
+  .strict();

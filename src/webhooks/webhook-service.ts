@@ -90,6 +90,24 @@ export class WebhookService {
     return this.prisma.webhookDelivery.findMany({ where: { webhookId }, orderBy: { createdAt: 'desc' }, take: limit });
   }
 
+  /**
+   * A new signing secret; the current one becomes the previous one, still signed with for
+   * `overlapSeconds` (0: not at all). A previous secret from an earlier rotation is dropped.
+   */
+  async rotateSecret(tenant: string, id: string, overlapSeconds: number) {
+    const current = await this.findOrThrow(tenant, id);
+    const signingSecret = generateSigningSecret();
+    const overlapEndsAt = overlapSeconds > 0 ? new Date(Date.now() + overlapSeconds * 1000) : null;
+    const previousSigningSecretEnc = overlapEndsAt ? this.box.seal(this.box.open(current.signingSecretEnc, id), previousSecretContext(id)) : null;
+    // Compare-and-set on the sealed secret: of two concurrent rotations only one wins.
+    const { count } = await this.prisma.webhook.updateMany({
+      where: { id, tenant, deletedAt: null, signingSecretEnc: current.signingSecretEnc },
+      data: { signingSecretEnc: this.box.seal(signingSecret, id), previousSigningSecretEnc, previousSigningSecretExpiresAt: overlapEndsAt },
+    });
+    if (count !== 1) throw new AppError('invalid_state', 'The webhook changed while its secret was rotated; try again');
+    return { row: await this.findOrThrow(tenant, id), signingSecret };
+  }
+
   /** Queues a `webhook.ping` delivery to this endpoint only. */
   async ping(tenant: string, id: string) {
     const hook = await this.findOrThrow(tenant, id);
@@ -167,6 +185,15 @@ export class WebhookService {
     return deliveries.length;
   }
 
+  /** The secrets to sign with now: the current one, then the previous one during its overlap. */
+  private signingSecretsOf(webhook: { id: string; signingSecretEnc: string; previousSigningSecretEnc: string | null; previousSigningSecretExpiresAt: Date | null }): string[] {
+    const secrets = [this.box.open(webhook.signingSecretEnc, webhook.id)];
+    if (webhook.previousSigningSecretEnc && webhook.previousSigningSecretExpiresAt && webhook.previousSigningSecretExpiresAt.getTime() > Date.now()) {
+      secrets.push(this.box.open(webhook.previousSigningSecretEnc, previousSecretContext(webhook.id)));
+    }
+    return secrets;
+  }
+
   private async send(delivery: Prisma.WebhookDeliveryGetPayload<{ include: { webhook: true } }>): Promise<void> {
     const body = JSON.stringify(delivery.payload);
     const timestamp = Math.floor(Date.now() / 1000);
@@ -184,7 +211,7 @@ export class WebhookService {
           'user-agent': 'sa-bridge-webhooks/1',
           'webhook-id': delivery.id,
           'webhook-timestamp': String(timestamp),
-          'webhook-signature': signatureHeader([this.box.open(delivery.webhook.signingSecretEnc, delivery.webhook.id)], delivery.id, timestamp, body),
+          'webhook-signature': signatureHeader(this.signingSecretsOf(delivery.webhook), delivery.id, timestamp, body),
         },
         body,
         timeoutMs: this.options.timeoutMs,
@@ -221,6 +248,11 @@ export class WebhookService {
 
 function newDeliveryId(): string {
   return newAuditEventId().replace(/^evt_/, 'whd_');
+}
+
+/** SecretBox context of the previous secret, so it cannot be swapped with the current one. */
+function previousSecretContext(webhookId: string): string {
+  return `${webhookId}#previous`;
 }
 
 /**

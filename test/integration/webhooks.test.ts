@@ -1,6 +1,6 @@
 // Webhooks end to end: Standard Webhooks signatures checked with the `standardwebhooks` library,
-// test pings, manual redelivery, and the destination check (registration and connect time)
-// that keeps deliveries off internal addresses.
+// signing-secret rotation with an overlap, test pings, manual redelivery, and the destination
+// check (registration and connect time) that keeps deliveries off internal addresses.
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,7 @@ let strictAlice: ApiClient;
 const devSecrets: string[] = [];
 const strictSecrets: string[] = [];
 let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   tenant = await createTestRealm('hooks');
@@ -43,11 +44,6 @@ afterAll(async () => {
   await tenant?.remove();
 });
 
-/** Deliveries that arrived since `from`. */
-function arrivedSince(from: number): ReceivedDelivery[] {
-  return receiver.received.slice(from);
-}
-
 async function register(client: ApiClient, url: string, secrets: string[], events = ['service_account.created']) {
   const response = await client.post('/v1/webhooks', { url, events });
   expect(response.status).toBe(201);
@@ -55,11 +51,16 @@ async function register(client: ApiClient, url: string, secrets: string[], event
   return response.body as { id: string; signing_secret: string };
 }
 
+/** Deliveries that arrived since `from`. */
+function arrivedSince(from: number): ReceivedDelivery[] {
+  return receiver.received.slice(from);
+}
+
 const headersOf = (delivery: ReceivedDelivery) => delivery.headers as Record<string, string>;
 const verifyWith = (secret: string, delivery: ReceivedDelivery) => new Webhook(secret).verify(delivery.body, headersOf(delivery));
 const otherSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 
-describe('signatures', () => {
+describe('signatures and secret rotation', () => {
   it('when a webhook is registered, then its secret is whsec_ + base64 of 32 bytes and its deliveries verify with the standardwebhooks library', async () => {
     const hook = await register(alice, receiver.url, devSecrets);
     expect(hook.signing_secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
@@ -73,6 +74,93 @@ describe('signatures', () => {
     expect(headersOf(delivery!)['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
     expect(verifyWith(hook.signing_secret, delivery!)).toMatchObject({ type: 'service_account.created', data: { service_account: { id: sa.body.id } } });
     expect(() => verifyWith(otherSecret(), delivery!)).toThrow();
+    expect(await alice.delete(`/v1/webhooks/${hook.id}`)).toMatchObject({ status: 204 });
+  });
+
+  it('when the signing secret is rotated with an overlap, then deliveries verify with the old and the new secret until it ends and with only the new one after', async () => {
+    const hook = await register(alice, receiver.url, devSecrets);
+    const before = await devApp.deps.db.prisma.webhook.findUniqueOrThrow({ where: { id: hook.id } });
+
+    const rotated = await alice.post(`/v1/webhooks/${hook.id}/rotate-secret`, { overlap_seconds: 3 });
+    expect(rotated.status).toBe(200);
+    expect(rotated.headers.get('cache-control')).toBe('no-store');
+    const newSecret: string = rotated.body.signing_secret;
+    devSecrets.push(newSecret);
+    expect(newSecret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(newSecret).not.toBe(hook.signing_secret);
+    const overlapEndsAt = new Date(rotated.body.previous_secret_expires_at).getTime();
+    expect(overlapEndsAt - Date.now()).toBeGreaterThan(1000);
+    expect(overlapEndsAt - Date.now()).toBeLessThanOrEqual(3000);
+
+    const row = await devApp.deps.db.prisma.webhook.findUniqueOrThrow({ where: { id: hook.id } });
+    expect(row.signingSecretEnc).not.toBe(before.signingSecretEnc);
+    expect(row.previousSigningSecretEnc).toMatch(/^v1\./);
+    expect(row.previousSigningSecretExpiresAt!.getTime()).toBe(overlapEndsAt);
+    const audit = await devApp.deps.db.prisma.auditEvent.findFirstOrThrow({ where: { action: 'webhook.secret_rotated', targetId: hook.id } });
+    expect(audit).toMatchObject({ outcome: 'success', actorName: 'alice', details: { overlap_seconds: 3, overlap_ends_at: new Date(overlapEndsAt).toISOString() } });
+    const listed = (await alice.get('/v1/webhooks')).body.items.find((i: { id: string }) => i.id === hook.id);
+    expect(listed).not.toHaveProperty('signing_secret');
+    expect(listed.previous_secret_expires_at).toBe(new Date(overlapEndsAt).toISOString());
+
+    // During the overlap: both signatures, the new one first.
+    let from = receiver.received.length;
+    expect((await alice.post(`/v1/webhooks/${hook.id}/ping`)).status).toBe(202);
+    await devApp.deps.jobs.dispatchWebhooks();
+    const during = arrivedSince(from);
+    expect(during).toHaveLength(1);
+    const signatures = headersOf(during[0]!)['webhook-signature']!.split(' ');
+    expect(signatures).toHaveLength(2);
+    expect(verifyWith(newSecret, during[0]!)).toMatchObject({ type: 'webhook.ping' });
+    expect(verifyWith(hook.signing_secret, during[0]!)).toMatchObject({ type: 'webhook.ping' });
+    expect(() => verifyWith(otherSecret(), during[0]!)).toThrow();
+    expect(() => new Webhook(newSecret).verify(during[0]!.body, { ...headersOf(during[0]!), 'webhook-signature': signatures[0]! })).not.toThrow();
+
+    // After the overlap: only the new secret.
+    await sleep(overlapEndsAt - Date.now() + 300);
+    from = receiver.received.length;
+    expect((await alice.post(`/v1/webhooks/${hook.id}/ping`)).status).toBe(202);
+    await devApp.deps.jobs.dispatchWebhooks();
+    const after = arrivedSince(from);
+    expect(after).toHaveLength(1);
+    expect(headersOf(after[0]!)['webhook-signature']!.split(' ')).toHaveLength(1);
+    expect(verifyWith(newSecret, after[0]!)).toMatchObject({ type: 'webhook.ping' });
+    expect(() => verifyWith(hook.signing_secret, after[0]!)).toThrow();
+    expect((await alice.get('/v1/webhooks')).body.items.find((i: { id: string }) => i.id === hook.id).previous_secret_expires_at).toBeNull();
+    expect(await alice.delete(`/v1/webhooks/${hook.id}`)).toMatchObject({ status: 204 });
+  });
+
+  it('when the secret is rotated without an overlap, then the old secret stops signing at once', async () => {
+    const hook = await register(alice, receiver.url, devSecrets);
+    const rotated = await alice.post(`/v1/webhooks/${hook.id}/rotate-secret`, { overlap_seconds: 0 });
+    expect(rotated.status).toBe(200);
+    devSecrets.push(rotated.body.signing_secret);
+    expect(rotated.body.previous_secret_expires_at).toBeNull();
+    expect(await devApp.deps.db.prisma.webhook.findUniqueOrThrow({ where: { id: hook.id } })).toMatchObject({ previousSigningSecretEnc: null, previousSigningSecretExpiresAt: null });
+    const from = receiver.received.length;
+    await alice.post(`/v1/webhooks/${hook.id}/ping`);
+    await devApp.deps.jobs.dispatchWebhooks();
+    const [delivery] = arrivedSince(from);
+    expect(verifyWith(rotated.body.signing_secret, delivery!)).toMatchObject({ type: 'webhook.ping' });
+    expect(() => verifyWith(hook.signing_secret, delivery!)).toThrow();
+    expect(await alice.delete(`/v1/webhooks/${hook.id}`)).toMatchObject({ status: 204 });
+  });
+
+  it('when the rotation body is out of bounds or the caller is a viewer, then 400 or 403 and the secret is unchanged', async () => {
+    const hook = await register(alice, receiver.url, devSecrets);
+    const before = await devApp.deps.db.prisma.webhook.findUniqueOrThrow({ where: { id: hook.id } });
+    for (const body of [{ overlap_seconds: 604_801 }, { overlap_seconds: -1 }, { overlap_seconds: 1.5 }, { overlap: 60 }]) {
+      const response = await alice.post(`/v1/webhooks/${hook.id}/rotate-secret`, body);
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      expect(response.body.code).toBe('invalid_request');
+    }
+    expect((await alice.post(`/v1/webhooks/${hook.id}/rotate-secret`, { overlap_seconds: 604_801 })).body.errors[0].path).toBe('body.overlap_seconds');
+    const denied = await vic.post(`/v1/webhooks/${hook.id}/rotate-secret`, {});
+    expect(denied.status).toBe(403);
+    expect(await devApp.deps.db.prisma.auditEvent.count({ where: { action: 'webhook.secret_rotated', outcome: 'denied' } })).toBe(1);
+    expect((await alice.post('/v1/webhooks/wh_00000000000000000000/rotate-secret', {})).status).toBe(404);
+    expect(await devApp.deps.db.prisma.webhook.findUniqueOrThrow({ where: { id: hook.id } })).toEqual(before);
+    expect(await devApp.deps.db.prisma.auditEvent.count({ where: { action: 'webhook.secret_rotated', targetId: hook.id } })).toBe(0);
     expect(await alice.delete(`/v1/webhooks/${hook.id}`)).toMatchObject({ status: 204 });
   });
 });
