@@ -19,3 +19,18 @@ export const createWebhookBody = z
   .strict();
 
 export const webhookListQuery = z.object({ tenant: z.string().min(1).max(255).optional() }).strict();
+
+/** Not a subscribable event: sent only by POST /v1/webhooks/{id}/ping. */
+export const webhookPingEvent = 'webhook.ping';
+
+export const webhookDeliveryParams = z.object({
+  id: webhookIdParams.shape.id,
+  delivery_id: z.string().regex(/^whd_[0-9A-Za-z]{22}$/, 'is not a delivery id'),
+});
+
+export const defaultOverlapSeconds = 86_400;
+export const maxOverlapSeconds = 604_800;
+
+export const rotateWebhookSecretBody = z
+  .object({ overlap_seconds: z.number().int().min(0).max(maxOverlapSeconds).default(defaultOverlapSeconds) })
+  .strict();

@@ -2,13 +2,17 @@
 // change that caused them, and a dispatcher that claims due deliveries with
 // `FOR UPDATE SKIP LOCKED` (so several bridges share the work without sending twice), signs
 // them, and retries failures with exponential backoff. Payloads never contain a secret.
+// Deliveries go only to public addresses unless insecure URLs are allowed (webhook-destination.ts).
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { AppError, NotFoundError } from '../errors/app-error.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { newAuditEventId } from '../lib/ids.ts';
 import type { SecretBox } from '../lib/secret-box.ts';
-import type { WebhookEventType } from './webhook-schemas.ts';
-import { signatureHeader } from './webhook-signature.ts';
+import { destinationNotAllowed, DestinationNotAllowedError, findDestinationProblem, resolveHost, type HostResolver } from './webhook-destination.ts';
+import { webhookPingEvent, type WebhookEventType } from './webhook-schemas.ts';
+import { generateSigningSecret, signatureHeader } from './webhook-signature.ts';
+import { DeliveryTimeoutError, postDelivery } from './webhook-transport.ts';
 
 export interface WebhookOptions {
   maxAttempts: number;
@@ -17,6 +21,8 @@ export interface WebhookOptions {
   timeoutMs: number;
   /** Plain http and private or loopback hosts; for local development and tests only. */
   allowInsecureUrls: boolean;
+  /** How registration resolves host names; tests replace it. */
+  resolveHost?: HostResolver;
 }
 
 type Tx = Prisma.TransactionClient | PrismaClient;
@@ -27,23 +33,6 @@ function randomId(prefix: string): string {
   return `${prefix}_${Array.from(bytes, (b) => base62[b % 62]).join('')}`;
 }
 
-export function isPrivateHost(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return (
-    h === 'localhost' ||
-    h.endsWith('.localhost') ||
-    /^127\./.test(h) ||
-    /^10\./.test(h) ||
-    /^192\.168\./.test(h) ||
-    /^172\.(1[6-9]|2\d|3[01])\./.test(h) ||
-    /^169\.254\./.test(h) ||
-    h === '::1' ||
-    h.startsWith('fc') ||
-    h.startsWith('fd') ||
-    h.startsWith('fe80')
-  );
-}
-
 export class WebhookService {
   constructor(
     private readonly prisma: PrismaClient,
@@ -52,18 +41,17 @@ export class WebhookService {
     private readonly options: WebhookOptions,
   ) {}
 
-  /** Why this URL may not be used, or undefined when it may. */
-  refuseUrl(url: string): string | undefined {
+  /** Why this URL may not be used, or undefined when it may; resolves the host name. */
+  async refuseUrl(url: string): Promise<string | undefined> {
     if (this.options.allowInsecureUrls) return undefined;
     const parsed = new URL(url);
     if (parsed.protocol !== 'https:') return 'must use https';
-    if (isPrivateHost(parsed.hostname)) return 'must not point at a private or loopback address';
-    return undefined;
+    return findDestinationProblem(parsed, this.options.resolveHost ?? resolveHost, this.options.timeoutMs);
   }
 
   async create(input: { tenant: string; url: string; events: WebhookEventType[]; createdById: string; createdByName: string }) {
     const id = randomId('wh');
-    const signingSecret = `whsec_${randomBytes(32).toString('base64url')}`;
+    const signingSecret = generateSigningSecret();
     const row = await this.prisma.webhook.create({
       data: {
         id,
@@ -91,8 +79,68 @@ export class WebhookService {
     return count === 1;
   }
 
+  /** The webhook, or NotFoundError when the tenant has no such live webhook. */
+  async findOrThrow(tenant: string, id: string) {
+    const row = await this.find(tenant, id);
+    if (!row) throw new NotFoundError('not_found', 'No such webhook in this tenant');
+    return row;
+  }
+
   deliveries(webhookId: string, limit = 50) {
     return this.prisma.webhookDelivery.findMany({ where: { webhookId }, orderBy: { createdAt: 'desc' }, take: limit });
+  }
+
+  /**
+   * A new signing secret; the current one becomes the previous one, still signed with for
+   * `overlapSeconds` (0: not at all). A previous secret from an earlier rotation is dropped.
+   */
+  async rotateSecret(tenant: string, id: string, overlapSeconds: number) {
+    const current = await this.findOrThrow(tenant, id);
+    const signingSecret = generateSigningSecret();
+    const overlapEndsAt = overlapSeconds > 0 ? new Date(Date.now() + overlapSeconds * 1000) : null;
+    const previousSigningSecretEnc = overlapEndsAt ? this.box.seal(this.box.open(current.signingSecretEnc, id), previousSecretContext(id)) : null;
+    // Compare-and-set on the sealed secret: of two concurrent rotations only one wins.
+    const { count } = await this.prisma.webhook.updateMany({
+      where: { id, tenant, deletedAt: null, signingSecretEnc: current.signingSecretEnc },
+      data: { signingSecretEnc: this.box.seal(signingSecret, id), previousSigningSecretEnc, previousSigningSecretExpiresAt: overlapEndsAt },
+    });
+    if (count !== 1) throw new AppError('invalid_state', 'The webhook changed while its secret was rotated; try again');
+    return { row: await this.findOrThrow(tenant, id), signingSecret };
+  }
+
+  /** Queues a `webhook.ping` delivery to this endpoint only. */
+  async ping(tenant: string, id: string) {
+    const hook = await this.findOrThrow(tenant, id);
+    const deliveryId = newDeliveryId();
+    const createdAt = new Date();
+    return this.prisma.webhookDelivery.create({
+      data: {
+        id: deliveryId,
+        webhookId: hook.id,
+        tenant,
+        event: webhookPingEvent,
+        payload: { id: deliveryId, type: webhookPingEvent, tenant, created_at: createdAt.toISOString(), data: { webhook: { id: hook.id, url: hook.url } } },
+        createdAt,
+        nextAttemptAt: createdAt,
+      },
+    });
+  }
+
+  /**
+   * Queues a delivered or failed delivery again, due now, with a fresh retry budget. It keeps
+   * its id, which receivers use to recognise a message they already handled.
+   */
+  async redeliver(tenant: string, webhookId: string, deliveryId: string) {
+    await this.findOrThrow(tenant, webhookId);
+    const before = await this.prisma.webhookDelivery.findFirst({ where: { id: deliveryId, webhookId, tenant } });
+    if (!before) throw new NotFoundError('not_found', 'No such delivery for this webhook');
+    const { count } = await this.prisma.webhookDelivery.updateMany({
+      where: { id: deliveryId, webhookId, tenant, status: { in: ['delivered', 'failed'] } },
+      data: { status: 'pending', attempts: 0, nextAttemptAt: new Date(), deliveredAt: null },
+    });
+    if (count !== 1) throw new AppError('invalid_state', 'The delivery is already queued');
+    const after = await this.prisma.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId } });
+    return { before, after };
   }
 
   /** Queues the event for every endpoint of the tenant subscribed to it; call inside the change's transaction. */
@@ -102,7 +150,7 @@ export class WebhookService {
     const createdAt = new Date();
     await tx.webhookDelivery.createMany({
       data: hooks.map((hook) => {
-        const id = newAuditEventId().replace(/^evt_/, 'whd_');
+        const id = newDeliveryId();
         return {
           id,
           webhookId: hook.id,
@@ -137,6 +185,15 @@ export class WebhookService {
     return deliveries.length;
   }
 
+  /** The secrets to sign with now: the current one, then the previous one during its overlap. */
+  private signingSecretsOf(webhook: { id: string; signingSecretEnc: string; previousSigningSecretEnc: string | null; previousSigningSecretExpiresAt: Date | null }): string[] {
+    const secrets = [this.box.open(webhook.signingSecretEnc, webhook.id)];
+    if (webhook.previousSigningSecretEnc && webhook.previousSigningSecretExpiresAt && webhook.previousSigningSecretExpiresAt.getTime() > Date.now()) {
+      secrets.push(this.box.open(webhook.previousSigningSecretEnc, previousSecretContext(webhook.id)));
+    }
+    return secrets;
+  }
+
   private async send(delivery: Prisma.WebhookDeliveryGetPayload<{ include: { webhook: true } }>): Promise<void> {
     const body = JSON.stringify(delivery.payload);
     const timestamp = Math.floor(Date.now() / 1000);
@@ -147,25 +204,23 @@ export class WebhookService {
       return;
     }
     try {
-      const secret = this.box.open(delivery.webhook.signingSecretEnc, delivery.webhook.id);
-      const response = await fetch(delivery.webhook.url, {
-        method: 'POST',
+      const response = await postDelivery({
+        url: delivery.webhook.url,
         headers: {
           'content-type': 'application/json',
           'user-agent': 'sa-bridge-webhooks/1',
           'webhook-id': delivery.id,
           'webhook-timestamp': String(timestamp),
-          'webhook-signature': signatureHeader(secret, timestamp, body),
+          'webhook-signature': signatureHeader(this.signingSecretsOf(delivery.webhook), delivery.id, timestamp, body),
         },
         body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        timeoutMs: this.options.timeoutMs,
+        allowNonPublicDestinations: this.options.allowInsecureUrls,
       });
       statusCode = response.status;
-      await response.body?.cancel();
-      if (!response.ok) error = `HTTP ${response.status}`;
+      if (statusCode < 200 || statusCode > 299) error = `HTTP ${statusCode}`;
     } catch (failure) {
-      error = failure instanceof Error ? failure.name === 'TimeoutError' ? 'timeout' : failure.message.slice(0, 200) : 'send failed';
+      error = describeSendFailure(failure);
     }
     const attempts = delivery.attempts + 1;
     if (!error) {
@@ -189,4 +244,24 @@ export class WebhookService {
     });
     this.logger.warn({ deliveryId: delivery.id, webhookId: delivery.webhookId, attempts, error, giveUp }, 'webhook delivery failed');
   }
+}
+
+function newDeliveryId(): string {
+  return newAuditEventId().replace(/^evt_/, 'whd_');
+}
+
+/** SecretBox context of the previous secret, so it cannot be swapped with the current one. */
+function previousSecretContext(webhookId: string): string {
+  return `${webhookId}#previous`;
+}
+
+/**
+ * What a failed attempt records: a kind of failure, never an address or what answered on a
+ * refused destination.
+ */
+function describeSendFailure(failure: unknown): string {
+  if (failure instanceof DestinationNotAllowedError) return destinationNotAllowed;
+  if (failure instanceof DeliveryTimeoutError) return 'timeout';
+  const code = (failure as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? `connection failed (${code})` : 'connection failed';
 }

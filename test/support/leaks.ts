@@ -10,6 +10,8 @@ export async function dumpDatabase(app: TestApp): Promise<string> {
     prisma.serviceAccount.findMany(),
     prisma.auditEvent.findMany(),
     prisma.idempotencyKey.findMany(),
+    prisma.webhook.findMany(),
+    prisma.webhookDelivery.findMany(),
   ]);
   return JSON.stringify(tables);
 }

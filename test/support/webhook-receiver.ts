@@ -24,6 +24,10 @@ export async function startWebhookReceiver(statuses: number[] = []) {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
     received,
+    /** The next deliveries get these statuses, then 200 again. */
+    failNext(...codes: number[]) {
+      statuses.push(...codes);
+    },
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
