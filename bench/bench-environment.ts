@@ -2,6 +2,7 @@
 // KEYCLOAK_URL with BENCH_ADMIN_CLIENT_ID/SECRET and KEYCLOAK_ADMIN_CLIENT_SECRET), a fresh
 // realm with a tenant-admin, the database (PGlite, or DATABASE_URL) and the app on a free port.
 import os from 'node:os';
+import * as oidc from 'openid-client';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -9,20 +10,25 @@ import { rm } from 'node:fs/promises';
 import { loadConfig, repoRoot } from '../src/config.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { buildAppFrom, createDependencies } from '../src/dependencies.ts';
-import { grantBridgeRealmAccess, importRealm, startLocalKeycloak, type LocalKeycloak } from '../src/keycloak/local-server.ts';
-import { renderTenantRealm } from '../src/keycloak/realm-template.ts';
+import { grantBridgeRealmAccess, importRealm, startLocalKeycloak, type LocalKeycloak } from '../src/local-keycloak/local-server.ts';
+import { renderTenantRealm } from '../src/local-keycloak/realm-template.ts';
 import { createLogger } from '../src/logging/logger.ts';
 
 const env = process.env;
 
+/** A token from a realm's token endpoint through openid-client (password or client_credentials). */
 export async function token(url: string, realm: string, form: Record<string, string>): Promise<string> {
-  const response = await fetch(`${url}/realms/${realm}/protocol/openid-connect/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(form),
-  });
-  if (!response.ok) throw new Error(`token: HTTP ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { access_token: string }).access_token;
+  const { grant_type: grantType, client_id: clientId, client_secret: clientSecret, ...parameters } = form;
+  const issuer = `${url}/realms/${realm}`;
+  const config = new oidc.Configuration(
+    { issuer, token_endpoint: `${issuer}/protocol/openid-connect/token` },
+    clientId!,
+    undefined,
+    clientSecret ? oidc.ClientSecretPost(clientSecret) : oidc.None(),
+  );
+  oidc.allowInsecureRequests(config);
+  const response = grantType === 'client_credentials' ? await oidc.clientCredentialsGrant(config) : await oidc.genericGrantRequest(config, grantType!, parameters);
+  return response.access_token;
 }
 
 export async function time(fn: () => Promise<unknown>): Promise<number> {

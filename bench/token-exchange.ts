@@ -2,7 +2,7 @@
 // Keycloak (same client, same subject token, same audience and scope), in one run: latency
 // p50/p95 interleaved one at a time, then throughput with a fixed concurrency for each path.
 // Run: npm run bench:exchange   (BENCH_EXCHANGES, BENCH_CONCURRENCY to change the load)
-import { EXCHANGE_CLIENT_ID } from '../src/keycloak/keycloak-admin.ts';
+import { EXCHANGE_CLIENT_ID } from '../src/keycloak/client-shape.ts';
 import { startBenchEnvironment, time, token } from './bench-environment.ts';
 import { percentile, printTable } from './stats.ts';
 

@@ -10,7 +10,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { repoRoot } from '../src/config.ts';
-import { ensureBridgeAdminClient, grantBridgeRealmAccess, importRealm } from '../src/keycloak/keycloak-bootstrap.ts';
+import { ensureBridgeAdminClient, grantBridgeRealmAccess, importRealm } from '../src/local-keycloak/keycloak-bootstrap.ts';
 
 const env = process.env;
 const missing = ['KEYCLOAK_URL', 'SETUP_ADMIN_CLIENT_ID', 'SETUP_ADMIN_CLIENT_SECRET', 'KEYCLOAK_ADMIN_CLIENT_SECRET'].filter((k) => !env[k]);

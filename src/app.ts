@@ -1,22 +1,23 @@
 // buildApp(deps) assembles middleware and routers; it never listens (main.ts does).
-import express, { type Express, type Router } from 'express';
+import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
+import { createAuditRouter } from './audit/audit-routes.ts';
+import type { ServiceAccountLookup } from './auth/service-account-identity.ts';
 import type { TokenVerifier } from './auth/token-verifier.ts';
 import { createHealthRouter, type ReadinessCheck } from './health/health-routes.ts';
 import { authenticate } from './http/authenticate.ts';
 import { handleErrors, handleNotFound } from './http/error-handler.ts';
-import { measureRequests, type Metrics } from './http/metrics.ts';
 import { refuseUnsupportedMethods } from './http/method-not-allowed.ts';
-import { assignRequestId } from './http/request-id.ts';
-import { createMeRouter } from './me/me-routes.ts';
-import { createAuditRouter } from './audit/audit-routes.ts';
-import type { AuditRepository } from './audit/audit-repository.ts';
+import { measureRequests, type Metrics } from './http/metrics.ts';
 import { refuseInactiveServiceAccounts } from './http/refuse-inactive-service-accounts.ts';
+import { assignRequestId } from './http/request-id.ts';
 import { requireJsonBody } from './http/require-json.ts';
-import type { ServiceAccountRepository } from './service-accounts/service-account-repository.ts';
+import { createMeRouter } from './me/me-routes.ts';
 import { createServiceAccountRouter, type ServiceAccountRouterDeps } from './service-accounts/service-account-routes.ts';
-import type { TenantScopeResolver } from './tenants/tenant-scope.ts';
+import { createTenantRouter } from './tenants/tenant-routes.ts';
+import { createTokenExchangeRouter } from './token-exchange/token-exchange-routes.ts';
+import { createWebhookRouter } from './webhooks/webhook-routes.ts';
 
 export interface AppDeps {
   logger: Logger;
@@ -25,12 +26,13 @@ export interface AppDeps {
   readinessChecks: ReadinessCheck[];
   bodyLimitBytes: number;
   trustProxy: boolean;
-  serviceAccountRepository: ServiceAccountRepository;
+  serviceAccountLookup: ServiceAccountLookup;
   serviceAccounts: ServiceAccountRouterDeps;
-  audit: { repository: AuditRepository; tenantScope: TenantScopeResolver };
-  extraRouters?: Router[];
-  /** Routes with their own body format and credentials (the OAuth token exchange). */
-  publicRouters?: Router[];
+  audit: Parameters<typeof createAuditRouter>[0];
+  tenants: Parameters<typeof createTenantRouter>[0];
+  webhooks: Parameters<typeof createWebhookRouter>[0];
+  /** The OAuth token exchange: its own body format and credentials, outside the /v1 JSON stack. */
+  tokenExchange: Parameters<typeof createTokenExchangeRouter>[0];
 }
 
 export function buildApp(deps: AppDeps): Express {
@@ -62,14 +64,15 @@ export function buildApp(deps: AppDeps): Express {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
-  for (const router of deps.publicRouters ?? []) app.use(router);
+  app.use(createTokenExchangeRouter(deps.tokenExchange));
   app.use('/v1', requireJsonBody());
   app.use('/v1', express.json({ limit: deps.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));
-  app.use('/v1', authenticate(deps.verifier), refuseInactiveServiceAccounts(deps.serviceAccountRepository));
+  app.use('/v1', authenticate(deps.verifier), refuseInactiveServiceAccounts(deps.serviceAccountLookup));
   app.use(createMeRouter());
   app.use(createServiceAccountRouter(deps.serviceAccounts));
   app.use(createAuditRouter(deps.audit));
-  for (const router of deps.extraRouters ?? []) app.use(router);
+  app.use(createTenantRouter(deps.tenants));
+  app.use(createWebhookRouter(deps.webhooks));
 
   app.use(refuseUnsupportedMethods(app));
   app.use(handleNotFound());

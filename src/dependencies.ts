@@ -1,30 +1,41 @@
 // The composition root: everything the app needs, built from config, a database and a Keycloak
-// connection. main.ts and the integration tests both wire the app through here.
+// connection, in the order the layers depend on each other (transports, then repositories and
+// adapters, then use cases, then what calls them). main.ts and the integration tests both wire
+// the app through here.
 import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { buildApp } from './app.ts';
 import { createAuditRepository, type AuditRepository } from './audit/audit-repository.ts';
 import { AuditService } from './audit/audit-service.ts';
+import { createTenantScope, type TenantScope } from './auth/tenant-scope.ts';
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
+import { createIdempotencyRepository } from './idempotency/idempotency-repository.ts';
 import { IdempotencyService } from './idempotency/idempotency-service.ts';
-import { KeycloakAdmin } from './keycloak/keycloak-admin.ts';
-import { Reconciler } from './reconciler/reconciler.ts';
-import { BackgroundJobs } from './jobs/background-jobs.ts';
+import { createBackgroundJobs, type BackgroundJobs } from './jobs/background-jobs.ts';
+import { createAdminTransport } from './keycloak/admin-transport.ts';
+import { createClientLoginEvents } from './keycloak/client-login-events.ts';
+import { createRealmDirectory, type RealmDirectory } from './keycloak/realm-directory.ts';
+import { createRealmSetup } from './keycloak/realm-setup.ts';
+import { createServiceAccountClients, type ServiceAccountClients } from './keycloak/service-account-clients.ts';
+import { createClientCredentialsSource } from './keycloak/token-client.ts';
+import { createTokenExchangeGrant } from './keycloak/token-exchange-grant.ts';
 import { SecretBox } from './lib/secret-box.ts';
-import { WebhookService } from './webhooks/webhook-service.ts';
-import { createWebhookRouter } from './webhooks/webhook-routes.ts';
-import { createTenantRouter } from './tenants/tenant-routes.ts';
-import { createTokenExchangeRouter } from './token-exchange/token-exchange-routes.ts';
-import { TokenExchangeService } from './token-exchange/token-exchange-service.ts';
+import { Reconciler } from './reconciler/reconciler.ts';
 import { createServiceAccountRepository, type ServiceAccountRepository } from './service-accounts/service-account-repository.ts';
-import { ServiceAccountService } from './service-accounts/service-account-service.ts';
-import { TenantDirectory } from './tenants/tenant-directory.ts';
+import { bindServiceAccountUseCases, type ServiceAccountUseCases } from './service-accounts/use-cases/service-account-use-cases.ts';
+import { createTenantPolicyService, type TenantPolicyService } from './tenants/tenant-policy-service.ts';
+import { TenantRegistry } from './tenants/tenant-registry.ts';
 import { createTenantRepository, type TenantRepository } from './tenants/tenant-repository.ts';
-import { TenantScopeResolver } from './tenants/tenant-scope.ts';
+import { createTenantSetup, type TenantSetup } from './tenants/tenant-setup.ts';
+import { createTokenExchangeService, type TokenExchangeService } from './token-exchange/token-exchange-service.ts';
+import { createWebhookDispatcher } from './webhooks/webhook-dispatcher.ts';
+import { createWebhookOutbox } from './webhooks/webhook-outbox.ts';
+import { createWebhookRepository } from './webhooks/webhook-repository.ts';
+import { createWebhookService, type WebhookService } from './webhooks/webhook-service.ts';
 
 export interface KeycloakConnection {
   url: string;
@@ -39,16 +50,19 @@ export interface Dependencies {
   logger: Logger;
   db: Database;
   keycloak: KeycloakConnection;
-  keycloakAdmin: KeycloakAdmin;
+  realms: RealmDirectory;
+  serviceAccountClients: ServiceAccountClients;
   tenantRepository: TenantRepository;
-  tenants: TenantDirectory;
-  tenantScope: TenantScopeResolver;
+  registry: TenantRegistry;
+  tenants: TenantSetup;
+  policies: TenantPolicyService;
+  resolveTenant: TenantScope;
   verifier: TokenVerifier;
   metrics: Metrics;
   auditRepository: AuditRepository;
   audit: AuditService;
   serviceAccountRepository: ServiceAccountRepository;
-  serviceAccounts: ServiceAccountService;
+  serviceAccounts: ServiceAccountUseCases;
   idempotency: IdempotencyService;
   reconciler: Reconciler;
   webhooks: WebhookService;
@@ -56,64 +70,90 @@ export interface Dependencies {
   tokenExchange: TokenExchangeService;
 }
 
-
-export function createDependencies(input: {
-  config: Config;
-  logger: Logger;
-  db: Database;
-  keycloak: KeycloakConnection;
-  serverKey?: Buffer;
-}): Dependencies {
+export function createDependencies(input: { config: Config; logger: Logger; db: Database; keycloak: KeycloakConnection; serverKey?: Buffer }): Dependencies {
   const { config, logger, db, keycloak } = input;
-  const keycloakAdmin = new KeycloakAdmin({
+  const timeoutMs = config.keycloak.timeoutMs;
+  const bridgeAudience = config.auth.audience;
+  // One server key seals what must be read back: idempotent replies, webhook signing secrets and
+  // the exchange clients' secrets.
+  const secrets = new SecretBox(input.serverKey ?? config.serverKey ?? randomBytes(32));
+
+  // Transports and adapters.
+  const adminTokens = createClientCredentialsSource({
     keycloakUrl: keycloak.url,
-    adminRealm: keycloak.adminRealm,
+    realm: keycloak.adminRealm,
     clientId: keycloak.adminClientId,
     clientSecret: keycloak.adminClientSecret,
-    timeoutMs: config.keycloak.timeoutMs,
-    bridgeAudience: config.auth.audience,
+    timeoutMs,
   });
+  const transport = createAdminTransport({ keycloakUrl: keycloak.url, tokens: adminTokens, timeoutMs });
+  const serviceAccountClients = createServiceAccountClients(transport, { bridgeAudience });
+  const realmSetup = createRealmSetup(transport, serviceAccountClients, { bridgeAudience });
+  const realms = createRealmDirectory(transport, { adminRealm: keycloak.adminRealm });
+  const loginEvents = createClientLoginEvents(transport);
+
+  // Repositories.
   const tenantRepository = createTenantRepository(db.prisma);
-  // One server key encrypts what must be read back: idempotent replies, webhook signing
-  // secrets and the exchange clients' secrets.
-  const serverKey = input.serverKey ?? config.serverKey ?? randomBytes(32);
-  const secretBox = new SecretBox(serverKey);
-  const tenants = new TenantDirectory(tenantRepository, { platformRealm: config.platformRealm }, keycloakAdmin, secretBox);
+  const serviceAccountRepository = createServiceAccountRepository(db.prisma);
+  const auditRepository = createAuditRepository(db.prisma);
+  const webhookRepository = createWebhookRepository(db.prisma);
+
+  // Libraries the features share.
+  const audit = new AuditService(auditRepository, logger);
+  const webhookOutbox = createWebhookOutbox(webhookRepository);
+  const registry = new TenantRegistry(tenantRepository, { platformRealm: config.platformRealm });
+  const tenants = createTenantSetup({ repository: tenantRepository, registry, realmSetup, realms, secrets });
   const verifier = createTokenVerifier({
     issuerBaseUrl: keycloak.publicUrl,
     keycloakUrl: keycloak.url,
     platformRealm: config.platformRealm,
     roleNames: config.roles,
-    audience: config.auth.audience,
-    isKnownRealm: (realm) => tenants.isKnownRealm(realm),
+    audience: bridgeAudience,
+    isKnownRealm: (realm) => registry.isKnownRealm(realm),
     jwksCooldownMs: config.auth.jwksCooldownMs,
     jwksCacheMaxAgeMs: config.auth.jwksCacheMaxAgeMs,
-    jwksTimeoutMs: config.keycloak.timeoutMs,
+    jwksTimeoutMs: timeoutMs,
     clockToleranceS: config.auth.clockToleranceS,
   });
-  const auditRepository = createAuditRepository(db.prisma);
-  const audit = new AuditService(auditRepository, logger);
-  const serviceAccountRepository = createServiceAccountRepository(db.prisma);
-  const idempotency = new IdempotencyService(db.prisma, { encryptionKey: serverKey });
-  const webhooks = new WebhookService(db.prisma, secretBox, logger, config.webhooks);
-  const serviceAccounts = new ServiceAccountService({
-    tenants: tenantRepository,
-    webhooks,
-    repository: serviceAccountRepository,
-    keycloak: keycloakAdmin,
+
+  // Use cases. The policy service re-clamps SAs through the service-account use cases, which read
+  // the policy through it: the late binding below closes that loop.
+  let serviceAccounts: ServiceAccountUseCases | undefined;
+  const policies = createTenantPolicyService({
+    repository: tenantRepository,
+    setup: tenants,
     audit,
+    reclampTokenLifetimes: (tenant, policy, context) => serviceAccounts!.reclampTokenLifetimes(tenant, policy, context),
+    minSecretAgeSeconds: config.minSecretAgeSeconds,
+  });
+  serviceAccounts = bindServiceAccountUseCases({
+    repository: serviceAccountRepository,
+    keycloak: serviceAccountClients,
+    audit,
+    webhooks: webhookOutbox,
+    policies,
     logger,
     roleNames: config.roles,
     platformRealm: config.platformRealm,
   });
-  const jobs = new BackgroundJobs({
-    prisma: db.prisma,
-    repository: serviceAccountRepository,
-    tenants: tenantRepository,
-    keycloak: keycloakAdmin,
-    service: serviceAccounts,
-    webhooks,
+  const idempotency = new IdempotencyService(createIdempotencyRepository(db.prisma), secrets);
+  const webhooks = createWebhookService({ repository: webhookRepository, secrets, options: config.webhooks });
+  const tokenExchange = createTokenExchangeService({
+    verifier,
+    serviceAccounts: serviceAccountRepository,
+    policies,
+    tenants,
+    grant: createTokenExchangeGrant({ keycloakUrl: keycloak.url, timeoutMs }),
     audit,
+    logger,
+  });
+
+  // What runs on its own.
+  const jobs = createBackgroundJobs({
+    rotation: { repository: serviceAccountRepository, tenants: tenantRepository, policies, useCases: serviceAccounts },
+    notices: { repository: serviceAccountRepository, webhooks: webhookOutbox, audit },
+    usage: { repository: serviceAccountRepository, tenants: tenantRepository, events: loginEvents },
+    dispatcher: createWebhookDispatcher({ repository: webhookRepository, secrets, logger, options: config.webhooks }),
     logger,
     refreshStatistics: () => db.refreshStatistics(),
     purgeIdempotencyKeys: () => idempotency.purgeExpired(),
@@ -121,21 +161,25 @@ export function createDependencies(input: {
   const reconciler = new Reconciler({
     repository: serviceAccountRepository,
     tenants: tenantRepository,
-    keycloak: keycloakAdmin,
-    service: serviceAccounts,
+    keycloak: serviceAccountClients,
+    useCases: serviceAccounts,
     audit,
     logger,
     staleAfterMs: config.reconciler.staleAfterMs,
   });
+
   return {
     config,
     logger,
     db,
     keycloak,
-    keycloakAdmin,
+    realms,
+    serviceAccountClients,
     tenantRepository,
+    registry,
     tenants,
-    tenantScope: new TenantScopeResolver(tenants),
+    policies,
+    resolveTenant: createTenantScope((realm) => registry.isKnownRealm(realm)),
     verifier,
     metrics: createMetrics(),
     auditRepository,
@@ -146,16 +190,7 @@ export function createDependencies(input: {
     reconciler,
     webhooks,
     jobs,
-    tokenExchange: new TokenExchangeService({
-      verifier,
-      serviceAccounts: serviceAccountRepository,
-      tenants: tenantRepository,
-      directory: tenants,
-      audit,
-      keycloakUrl: keycloak.url,
-      timeoutMs: config.keycloak.timeoutMs,
-      logger,
-    }),
+    tokenExchange,
   };
 }
 
@@ -168,26 +203,18 @@ export function buildAppFrom(deps: Dependencies): Express {
     trustProxy: deps.config.trustProxy,
     readinessChecks: [
       { name: 'database', check: () => deps.db.ping() },
-      { name: 'keycloak', check: () => deps.keycloakAdmin.ping() },
+      { name: 'keycloak', check: () => deps.realms.ping() },
     ],
-    serviceAccountRepository: deps.serviceAccountRepository,
+    serviceAccountLookup: deps.serviceAccountRepository,
     serviceAccounts: {
-      service: deps.serviceAccounts,
-      tenantScope: deps.tenantScope,
+      useCases: deps.serviceAccounts,
+      resolveTenant: deps.resolveTenant,
       idempotency: deps.idempotency,
       issuerBaseUrl: deps.keycloak.publicUrl,
     },
-    audit: { repository: deps.auditRepository, tenantScope: deps.tenantScope },
-    publicRouters: [createTokenExchangeRouter({ service: deps.tokenExchange, ratePerMinute: deps.config.exchangeRatePerMinute })],
-    extraRouters: [
-      createTenantRouter({
-        repository: deps.tenantRepository,
-        directory: deps.tenants,
-        audit: deps.audit,
-        serviceAccounts: deps.serviceAccounts,
-        minSecretAgeSeconds: deps.config.minSecretAgeSeconds,
-      }),
-      createWebhookRouter({ webhooks: deps.webhooks, tenantScope: deps.tenantScope, audit: deps.audit }),
-    ],
+    audit: { repository: deps.auditRepository, resolveTenant: deps.resolveTenant },
+    tenants: { policies: deps.policies },
+    webhooks: { webhooks: deps.webhooks, resolveTenant: deps.resolveTenant, audit: deps.audit },
+    tokenExchange: { service: deps.tokenExchange, ratePerMinute: deps.config.exchangeRatePerMinute },
   });
 }

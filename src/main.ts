@@ -7,8 +7,8 @@ import path from 'node:path';
 import { InvalidConfigError, loadConfig, type Config } from './config.ts';
 import { describeTarget, openDatabase, type Database } from './db/client.ts';
 import { buildAppFrom, createDependencies, type KeycloakConnection } from './dependencies.ts';
-import { JdkNotFoundError } from './keycloak/find-jdk.ts';
-import { startLocalKeycloak, type LocalKeycloak } from './keycloak/local-server.ts';
+import { JdkNotFoundError } from './local-keycloak/find-jdk.ts';
+import { startLocalKeycloak, type LocalKeycloak } from './local-keycloak/local-server.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
 
 async function connectKeycloak(config: Config, logger: Logger): Promise<{ connection: KeycloakConnection; local?: LocalKeycloak }> {

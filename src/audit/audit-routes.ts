@@ -4,8 +4,8 @@ import { InsufficientRoleError } from '../errors/app-error.ts';
 import { principalOf } from '../http/authenticate.ts';
 import { guard } from '../http/guard.ts';
 import { decodeCursor, encodeCursor } from '../lib/cursor.ts';
-import { mayReadAudit } from '../service-accounts/permissions.ts';
-import type { TenantScopeResolver } from '../tenants/tenant-scope.ts';
+import { mayReadAudit } from '../auth/permissions.ts';
+import type { TenantScope } from '../auth/tenant-scope.ts';
 import type { AuditRepository } from './audit-repository.ts';
 import { auditEventsQuery } from './audit-schemas.ts';
 
@@ -27,13 +27,13 @@ function toAuditEventResponse(row: AuditRow) {
   };
 }
 
-export function createAuditRouter(deps: { repository: AuditRepository; tenantScope: TenantScopeResolver }): Router {
+export function createAuditRouter(deps: { repository: AuditRepository; resolveTenant: TenantScope }): Router {
   const router = Router();
   router.get(
     '/v1/audit-events',
     guard({ query: auditEventsQuery }, async ({ query }, _req, res) => {
       const principal = principalOf(res);
-      const tenant = await deps.tenantScope.resolve(principal, query.tenant);
+      const tenant = await deps.resolveTenant(principal, query.tenant);
       if (!mayReadAudit(principal)) throw new InsufficientRoleError('Reading the audit trail needs tenant-admin');
       const rows = await deps.repository.list({
         tenant,

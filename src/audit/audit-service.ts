@@ -3,6 +3,7 @@
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Logger } from 'pino';
 import { newAuditEventId } from '../lib/ids.ts';
+import type { AuditAction } from './audit-actions.ts';
 import type { AuditActorType, AuditEventInput, AuditOutcome, AuditRepository } from './audit-repository.ts';
 
 export interface AuditActor {
@@ -27,7 +28,7 @@ export interface AuditContext {
 }
 
 export interface AuditEntry {
-  action: string;
+  action: AuditAction;
   outcome: AuditOutcome;
   target?: { type: string; id: string };
   details?: Record<string, unknown>;

@@ -5,9 +5,10 @@
 // Keys are scoped to (tenant, actor). Stored responses contain secrets shown once, so they are
 // kept only as AES-256-GCM ciphertext under a server key, and expire after 24 hours.
 // 5xx outcomes are not stored: the operation did not happen, so a retry should run it again.
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
+import { createHash } from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
+import type { SecretBox } from '../lib/secret-box.ts';
+import type { IdempotencyRepository, IdempotencyScope } from './idempotency-repository.ts';
 import { newIdempotencyRecordId } from '../lib/ids.ts';
 
 export interface StoredResponse {
@@ -16,14 +17,9 @@ export interface StoredResponse {
   headers?: Record<string, string>;
 }
 
-export interface IdempotencyScope {
-  tenant: string;
-  actorId: string;
-  key: string;
-}
+export type { IdempotencyScope } from './idempotency-repository.ts';
 
 export interface IdempotencyOptions {
-  encryptionKey: Buffer;
   ttlMs?: number;
   /** An in-progress record older than this is treated as abandoned (its process died). */
   leaseMs?: number;
@@ -59,10 +55,10 @@ export class IdempotencyService {
   private readonly leaseMs: number;
 
   constructor(
-    private readonly prisma: PrismaClient,
-    private readonly options: IdempotencyOptions,
+    private readonly repository: IdempotencyRepository,
+    private readonly box: SecretBox,
+    options: IdempotencyOptions = {},
   ) {
-    if (options.encryptionKey.length !== 32) throw new Error('the idempotency encryption key must be 32 bytes');
     this.ttlMs = options.ttlMs ?? 24 * 60 * 60 * 1000;
     this.leaseMs = options.leaseMs ?? 60_000;
   }
@@ -87,25 +83,14 @@ export class IdempotencyService {
   private async claim(scope: IdempotencyScope, requestHash: string): Promise<{ kind: 'run'; id: string } | { kind: 'replay'; response: StoredResponse }> {
     const now = new Date();
     const id = newIdempotencyRecordId();
-    try {
-      await this.prisma.idempotencyKey.create({
-        data: { id, ...scope, requestHash, state: 'in_progress', createdAt: now, expiresAt: new Date(now.getTime() + this.ttlMs) },
-      });
-      return { kind: 'run', id };
-    } catch (error) {
-      if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') && !String(error).includes('23505')) throw error;
-    }
-    const existing = await this.prisma.idempotencyKey.findUnique({ where: { tenant_actorId_key: scope } });
+    const lifetime = { createdAt: now, expiresAt: new Date(now.getTime() + this.ttlMs) };
+    if (await this.repository.insertInProgress({ id, scope, requestHash, ...lifetime })) return { kind: 'run', id };
+    const existing = await this.repository.find(scope);
     if (!existing) return this.claim(scope, requestHash);
     const expired = existing.expiresAt <= now;
     const abandoned = existing.state === 'in_progress' && now.getTime() - existing.createdAt.getTime() > this.leaseMs;
     if (expired || abandoned) {
-      // Take the key over only if nobody else did in the meantime (compare-and-set on its id).
-      const taken = await this.prisma.idempotencyKey.updateMany({
-        where: { id: existing.id, state: existing.state, createdAt: existing.createdAt },
-        data: { id, requestHash, state: 'in_progress', responseStatus: null, responseBody: null, createdAt: now, expiresAt: new Date(now.getTime() + this.ttlMs) },
-      });
-      if (taken.count === 1) return { kind: 'run', id };
+      if (await this.repository.takeOver(existing, { id, requestHash, ...lifetime })) return { kind: 'run', id };
       return this.claim(scope, requestHash);
     }
     if (existing.requestHash !== requestHash) {
@@ -123,38 +108,23 @@ export class IdempotencyService {
   }
 
   private async complete(id: string, response: StoredResponse): Promise<void> {
-    await this.prisma.idempotencyKey.update({
-      where: { id },
-      data: { state: 'completed', responseStatus: response.status, responseBody: this.encrypt(response, id) },
-    });
+    await this.repository.complete(id, response.status, this.encrypt(response, id));
   }
 
   private async release(id: string): Promise<void> {
-    await this.prisma.idempotencyKey.deleteMany({ where: { id } });
+    await this.repository.remove(id);
   }
 
-  async purgeExpired(now = new Date()): Promise<number> {
-    const { count } = await this.prisma.idempotencyKey.deleteMany({ where: { expiresAt: { lte: now } } });
-    return count;
+  purgeExpired(now = new Date()): Promise<number> {
+    return this.repository.purgeExpired(now);
   }
 
-  // The record id is the additional authenticated data, so a ciphertext cannot be moved to
-  // another record.
+  // The record id is bound as additional data, so a ciphertext cannot be moved to another record.
   private encrypt(response: StoredResponse, id: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.options.encryptionKey, iv);
-    cipher.setAAD(Buffer.from(id));
-    const ciphertext = Buffer.concat([cipher.update(JSON.stringify(response), 'utf8'), cipher.final()]);
-    return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
+    return this.box.seal(JSON.stringify(response), id);
   }
 
   private decrypt(stored: string, id: string): StoredResponse {
-    const [version, iv, tag, ciphertext] = stored.split('.');
-    if (version !== 'v1' || !iv || !tag || !ciphertext) throw new Error('unknown idempotency record format');
-    const decipher = createDecipheriv('aes-256-gcm', this.options.encryptionKey, Buffer.from(iv, 'base64url'));
-    decipher.setAAD(Buffer.from(id));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    const plaintext = Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
-    return JSON.parse(plaintext.toString('utf8')) as StoredResponse;
+    return JSON.parse(this.box.open(stored, id)) as StoredResponse;
   }
 }

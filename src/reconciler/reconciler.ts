@@ -7,17 +7,19 @@
 // Every repair is audited with the system actor `reconciler`. Each step is a compare-and-set
 // on the row's status, so two bridges running this at once do no harm.
 import type { Logger } from 'pino';
+import { auditActions } from '../audit/audit-actions.ts';
 import { systemAuditContext, type AuditService } from '../audit/audit-service.ts';
-import type { KeycloakAdmin } from '../keycloak/keycloak-admin.ts';
+import type { ServiceAccountClients } from '../keycloak/service-account-clients.ts';
+import { createPeriodicTask, type PeriodicTask } from '../lib/periodic-task.ts';
 import type { ServiceAccountRepository } from '../service-accounts/service-account-repository.ts';
-import type { ServiceAccountService } from '../service-accounts/service-account-service.ts';
+import type { ServiceAccountUseCases } from '../service-accounts/use-cases/service-account-use-cases.ts';
 import type { TenantRepository } from '../tenants/tenant-repository.ts';
 
 export interface ReconcilerDeps {
   repository: ServiceAccountRepository;
-  tenants: TenantRepository;
-  keycloak: KeycloakAdmin;
-  service: ServiceAccountService;
+  tenants: Pick<TenantRepository, 'listRealms'>;
+  keycloak: Pick<ServiceAccountClients, 'listManagedClients' | 'deleteServiceAccountClient'>;
+  useCases: Pick<ServiceAccountUseCases, 'rollBackProvisioning' | 'completeDeletion'>;
   audit: AuditService;
   logger: Logger;
   /** Rows younger than this may still be in flight in another request. */
@@ -34,50 +36,45 @@ export interface ReconcileReport {
 const COMPONENT = 'reconciler';
 
 export class Reconciler {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<ReconcileReport> | undefined;
+  private readonly task: PeriodicTask<ReconcileReport>;
 
-  constructor(private readonly deps: ReconcilerDeps) {}
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.task = createPeriodicTask(
+      async () => {
+        const report = await this.pass();
+        const repaired = report.rolledBack.length + report.deletionsCompleted.length + report.orphanClientsRemoved.length;
+        if (repaired > 0 || report.failures > 0) deps.logger.info({ ...report }, 'reconciler pass');
+        return report;
+      },
+      (error) => deps.logger.warn({ err: error }, 'reconciler pass failed'),
+    );
+  }
 
   /** One pass; concurrent calls in this process share the pass in flight. */
   runOnce(): Promise<ReconcileReport> {
-    this.running ??= this.pass().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.task.runOnce();
   }
 
   start(intervalMs: number): void {
-    const tick = () => {
-      this.runOnce()
-        .then((report) => {
-          const repaired = report.rolledBack.length + report.deletionsCompleted.length + report.orphanClientsRemoved.length;
-          if (repaired > 0 || report.failures > 0) this.deps.logger.info({ ...report }, 'reconciler pass');
-        })
-        .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'reconciler pass failed'));
-    };
-    tick();
-    this.timer = setInterval(tick, intervalMs);
-    this.timer.unref();
+    this.task.start(intervalMs);
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   private async pass(): Promise<ReconcileReport> {
-    const { repository, service, audit, logger } = this.deps;
+    const { repository, useCases, audit, logger } = this.deps;
     const report: ReconcileReport = { rolledBack: [], deletionsCompleted: [], orphanClientsRemoved: [], failures: 0 };
     const stuck = await repository.findStuck(['provisioning', 'deleting'], new Date(Date.now() - this.deps.staleAfterMs));
     for (const row of stuck) {
       const context = systemAuditContext(row.tenant, COMPONENT);
       try {
         if (row.status === 'provisioning') {
-          if (await service.rollBackProvisioning(row.tenant, row, row.keycloakClientUuid ?? undefined)) {
+          if (await useCases.rollBackProvisioning(row.tenant, row, row.keycloakClientUuid ?? undefined)) {
             report.rolledBack.push(row.id);
             await audit.record(context, {
-              action: 'service_account.provisioning_rolled_back',
+              action: auditActions.provisioningRolledBack,
               outcome: 'success',
               target: { type: 'service_account', id: row.id },
               details: { name: row.name, client_id: row.clientId },
@@ -86,7 +83,7 @@ export class Reconciler {
             report.failures += 1;
           }
         } else {
-          await service.completeDeletion(row, context);
+          await useCases.completeDeletion(row, context);
           report.deletionsCompleted.push(row.id);
         }
       } catch (error) {
@@ -119,7 +116,7 @@ export class Reconciler {
       await keycloak.deleteServiceAccountClient(tenant, client.uuid);
       report.orphanClientsRemoved.push(client.clientId);
       await audit.record(systemAuditContext(tenant, COMPONENT), {
-        action: 'service_account.orphan_client_removed',
+        action: auditActions.orphanClientRemoved,
         outcome: 'success',
         ...(client.serviceAccountId && { target: { type: 'service_account', id: client.serviceAccountId } }),
         details: { client_id: client.clientId },

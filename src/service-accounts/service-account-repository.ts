@@ -31,7 +31,7 @@ function isUniqueViolation(error: unknown): boolean {
 
 export function createServiceAccountRepository(prisma: PrismaClient) {
   return {
-    async insertProvisioning(data: Prisma.ServiceAccountUncheckedCreateInput): Promise<ServiceAccountRow> {
+    async insertProvisioning(data: Omit<Prisma.ServiceAccountUncheckedCreateInput, 'status'>): Promise<ServiceAccountRow> {
       try {
         return await prisma.serviceAccount.create({ data: { ...data, status: 'provisioning' } });
       } catch (error) {
@@ -118,8 +118,52 @@ export function createServiceAccountRepository(prisma: PrismaClient) {
       return new Set(rows.map((r) => r.id));
     },
 
-    transaction<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
-      return prisma.$transaction(fn);
+    transaction<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>, options?: { timeout?: number; maxWait?: number }): Promise<T> {
+      return prisma.$transaction(fn, options);
+    },
+
+    /**
+     * Within `tx`: locks up to `batch` SAs whose scheduled rotation is due, skipping rows another
+     * bridge holds (`FOR UPDATE SKIP LOCKED`), so each rotation happens once across processes.
+     */
+    async claimDueRotations(tx: Prisma.TransactionClient, batch: number): Promise<ServiceAccountRow[]> {
+      const claimed = await tx.$queryRaw<Array<{ id: string }>>`
+        SELECT id FROM service_accounts
+        WHERE rotation_enabled AND status = 'active' AND next_rotation_at <= now()
+        ORDER BY next_rotation_at
+        LIMIT ${batch}
+        FOR UPDATE SKIP LOCKED`;
+      if (claimed.length === 0) return [];
+      return tx.serviceAccount.findMany({ where: { id: { in: claimed.map((c) => c.id) } }, orderBy: { nextRotationAt: 'asc' } });
+    },
+
+    /** Live SAs whose secret expires within `days` (candidates for an expiry notice). */
+    async listExpiringWithin(days: number, now: Date, limit = 500): Promise<ServiceAccountRow[]> {
+      return prisma.serviceAccount.findMany({
+        where: { status: { in: ['active', 'disabled'] }, secretExpiresAt: { lt: new Date(now.getTime() + days * 86_400_000) } },
+        take: limit,
+      });
+    },
+
+    /**
+     * Compare-and-set of the notice stage: succeeds only if neither the stage nor the secret's
+     * expiry changed since `row` was read, so each notice goes once however many bridges run.
+     */
+    async claimExpiryNotice(tx: Prisma.TransactionClient, row: Pick<ServiceAccountRow, 'id' | 'expiryNoticeSent' | 'secretExpiresAt'>, stage: number): Promise<boolean> {
+      const { count } = await tx.serviceAccount.updateMany({
+        where: { id: row.id, expiryNoticeSent: row.expiryNoticeSent, secretExpiresAt: row.secretExpiresAt },
+        data: { expiryNoticeSent: stage },
+      });
+      return count === 1;
+    },
+
+    /** Moves last_used_at forward (never back) for a client of the tenant; returns rows changed. */
+    async recordLastUsed(tenant: string, clientId: string, time: Date): Promise<number> {
+      const { count } = await prisma.serviceAccount.updateMany({
+        where: { tenant, clientId, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: time } }] },
+        data: { lastUsedAt: time },
+      });
+      return count;
     },
   };
 }

@@ -1,9 +1,11 @@
+// Service-account routes: each parses (guard), builds the caller's context, calls one use case
+// and renders. Create honours Idempotency-Key.
 import { Router, type Request, type Response } from 'express';
-import type { AuditContext } from '../audit/audit-service.ts';
+import type { TenantScope } from '../auth/tenant-scope.ts';
+import { auditContextOf } from '../http/audit-context.ts';
 import { principalOf } from '../http/authenticate.ts';
 import { guard } from '../http/guard.ts';
 import { hashRequest, parseIdempotencyKey, type IdempotencyService } from '../idempotency/idempotency-service.ts';
-import type { TenantScopeResolver } from '../tenants/tenant-scope.ts';
 import {
   createServiceAccountBody,
   listServiceAccountsQuery,
@@ -12,26 +14,15 @@ import {
   tenantQuery,
   updateServiceAccountBody,
 } from './service-account-schemas.ts';
-import type { ServiceAccountContext, ServiceAccountService } from './service-account-service.ts';
 import { toServiceAccountResponse } from './service-account-view.ts';
+import type { ServiceAccountContext } from './use-cases/context.ts';
+import type { ServiceAccountUseCases } from './use-cases/service-account-use-cases.ts';
 
 export interface ServiceAccountRouterDeps {
-  service: ServiceAccountService;
-  tenantScope: TenantScopeResolver;
+  useCases: ServiceAccountUseCases;
+  resolveTenant: TenantScope;
   idempotency: IdempotencyService;
   issuerBaseUrl: string;
-}
-
-export function auditContextFor(req: Request, res: Response, tenant: string): AuditContext {
-  const principal = principalOf(res);
-  return {
-    tenant,
-    actorTenant: principal.realm,
-    actor: { type: principal.actor.type, id: principal.actor.id, name: principal.actor.name },
-    requestId: (res.locals.requestId as string | undefined) ?? null,
-    ip: req.ip ?? null,
-    userAgent: req.get('user-agent') ?? null,
-  };
 }
 
 export function createServiceAccountRouter(deps: ServiceAccountRouterDeps): Router {
@@ -41,8 +32,8 @@ export function createServiceAccountRouter(deps: ServiceAccountRouterDeps): Rout
 
   async function contextFor(req: Request, res: Response, requestedTenant: string | undefined): Promise<ServiceAccountContext> {
     const principal = principalOf(res);
-    const tenant = await deps.tenantScope.resolve(principal, requestedTenant);
-    return { principal, tenant, audit: auditContextFor(req, res, tenant) };
+    const tenant = await deps.resolveTenant(principal, requestedTenant);
+    return { principal, tenant, audit: auditContextOf(req, res, tenant, principal) };
   }
 
   router.post(
@@ -50,7 +41,7 @@ export function createServiceAccountRouter(deps: ServiceAccountRouterDeps): Rout
     guard({ body: createServiceAccountBody, query: tenantQuery }, async ({ body, query }, req, res) => {
       const ctx = await contextFor(req, res, query.tenant);
       const create = async () => {
-        const { account, clientSecret } = await deps.service.create(ctx, body);
+        const { account, clientSecret } = await deps.useCases.create(ctx, body);
         return {
           status: 201,
           body: { ...view(account), client_secret: clientSecret },
@@ -74,8 +65,7 @@ export function createServiceAccountRouter(deps: ServiceAccountRouterDeps): Rout
   router.get(
     base,
     guard({ query: listServiceAccountsQuery }, async ({ query }, req, res) => {
-      const ctx = await contextFor(req, res, query.tenant);
-      const { items, nextCursor } = await deps.service.list(ctx, query);
+      const { items, nextCursor } = await deps.useCases.list(await contextFor(req, res, query.tenant), query);
       res.json({ items: items.map(view), next_cursor: nextCursor });
     }),
   );
@@ -83,24 +73,21 @@ export function createServiceAccountRouter(deps: ServiceAccountRouterDeps): Rout
   router.get(
     `${base}/:id`,
     guard({ params: serviceAccountIdParams, query: tenantQuery }, async ({ params, query }, req, res) => {
-      const ctx = await contextFor(req, res, query.tenant);
-      res.json(view(await deps.service.get(ctx, params.id)));
+      res.json(view(await deps.useCases.get(await contextFor(req, res, query.tenant), params.id)));
     }),
   );
 
   router.patch(
     `${base}/:id`,
     guard({ params: serviceAccountIdParams, query: tenantQuery, body: updateServiceAccountBody }, async ({ params, query, body }, req, res) => {
-      const ctx = await contextFor(req, res, query.tenant);
-      res.json(view(await deps.service.update(ctx, params.id, body)));
+      res.json(view(await deps.useCases.update(await contextFor(req, res, query.tenant), params.id, body)));
     }),
   );
 
   router.delete(
     `${base}/:id`,
     guard({ params: serviceAccountIdParams, query: tenantQuery }, async ({ params, query }, req, res) => {
-      const ctx = await contextFor(req, res, query.tenant);
-      await deps.service.remove(ctx, params.id);
+      await deps.useCases.remove(await contextFor(req, res, query.tenant), params.id);
       res.status(204).end();
     }),
   );
@@ -108,8 +95,7 @@ export function createServiceAccountRouter(deps: ServiceAccountRouterDeps): Rout
   router.post(
     `${base}/:id/regenerate-secret`,
     guard({ params: serviceAccountIdParams, query: tenantQuery, body: regenerateSecretBody }, async ({ params, query, body }, req, res) => {
-      const ctx = await contextFor(req, res, query.tenant);
-      const { account, clientSecret } = await deps.service.regenerateSecret(ctx, params.id, body.grace_period ?? 0);
+      const { account, clientSecret } = await deps.useCases.regenerateSecret(await contextFor(req, res, query.tenant), params.id, body.grace_period ?? 0);
       res.set('Cache-Control', 'no-store').json({ ...view(account), client_secret: clientSecret });
     }),
   );
@@ -117,8 +103,7 @@ export function createServiceAccountRouter(deps: ServiceAccountRouterDeps): Rout
   router.delete(
     `${base}/:id/previous-secret`,
     guard({ params: serviceAccountIdParams, query: tenantQuery }, async ({ params, query }, req, res) => {
-      const ctx = await contextFor(req, res, query.tenant);
-      res.json(view(await deps.service.revokePreviousSecret(ctx, params.id)));
+      res.json(view(await deps.useCases.endGracePeriod(await contextFor(req, res, query.tenant), params.id)));
     }),
   );
 

@@ -41,3 +41,20 @@ export function toServiceAccountResponse(row: ServiceAccountRow, issuerBaseUrl: 
     ...tokenEndpointsFor(issuerBaseUrl, row.tenant),
   };
 }
+
+/** What webhooks say about an SA: never a secret. */
+export function toWebhookPayload(row: ServiceAccountRow) {
+  return {
+    service_account: {
+      id: row.id,
+      name: row.name,
+      tenant: row.tenant,
+      client_id: row.clientId,
+      role: row.role,
+      status: row.status,
+      secret_rotated_at: row.secretRotatedAt?.toISOString() ?? null,
+      secret_expires_at: row.secretExpiresAt?.toISOString() ?? null,
+      previous_secret_expires_at: row.previousSecretExpiresAt?.toISOString() ?? null,
+    },
+  };
+}

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
 
+
 export interface TenantRecord {
   realm: string;
   displayName: string;
@@ -16,7 +17,7 @@ export interface TenantPolicy {
   registeredAudiences: string[];
 }
 
-export const policyFields = {
+const policyFields = {
   maxSecretAgeSeconds: true,
   maxGracePeriodSeconds: true,
   maxAccessTokenTtl: true,
@@ -43,6 +44,12 @@ export function createTenantRepository(prisma: PrismaClient) {
     },
     async findPolicy(realm: string): Promise<TenantPolicy | null> {
       return prisma.tenant.findUnique({ where: { realm }, select: policyFields });
+    },
+    /** The tenants that have a scheduled rotation due now (the scheduler reads their policies first). */
+    async realmsWithDueRotations(): Promise<string[]> {
+      const rows = await prisma.$queryRaw<Array<{ tenant: string }>>`
+        SELECT DISTINCT tenant FROM service_accounts WHERE rotation_enabled AND status = 'active' AND next_rotation_at <= now()`;
+      return rows.map((r) => r.tenant);
     },
     async updatePolicy(realm: string, changes: Partial<TenantPolicy>): Promise<TenantPolicy> {
       return prisma.tenant.update({ where: { realm }, data: changes, select: policyFields });

@@ -13,3 +13,4 @@ export const updateTenantPolicyBody = z
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, { message: 'give at least one field' });
+export type UpdateTenantPolicyInput = z.infer<typeof updateTenantPolicyBody>;

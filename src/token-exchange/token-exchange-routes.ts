@@ -1,12 +1,13 @@
-import express, { Router, type ErrorRequestHandler, type Request } from 'express';
+import express, { Router, type ErrorRequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.ts';
-import type { AuditContext } from '../audit/audit-service.ts';
 import { fromHttpError } from '../http/error-handler.ts';
 import { findNulCharacters } from '../http/guard.ts';
 import { invalidRequest, OAuthError, slowDown, unsupportedGrantType } from './token-exchange-errors.ts';
-import { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT, type TokenExchangeService } from './token-exchange-service.ts';
+import { auditContextOf } from '../http/audit-context.ts';
+import { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT } from '../keycloak/token-client.ts';
+import type { TokenExchangeService } from './token-exchange-service.ts';
 
 const list = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
 const exchangeForm = z.object({
@@ -21,16 +22,6 @@ const exchangeForm = z.object({
 
 function noStore(res: express.Response) {
   res.set('Cache-Control', 'no-store').set('Pragma', 'no-cache');
-}
-
-function auditContext(req: Request, principal: Principal, requestId: string | undefined): AuditContext {
-  return {
-    tenant: principal.realm,
-    actor: { type: principal.actor.type, id: principal.actor.id, name: principal.actor.name },
-    requestId: requestId ?? null,
-    ip: req.ip ?? null,
-    userAgent: req.get('user-agent') ?? null,
-  };
 }
 
 export function createTokenExchangeRouter(deps: { service: TokenExchangeService; ratePerMinute: number }): Router {
@@ -74,13 +65,13 @@ export function createTokenExchangeRouter(deps: { service: TokenExchangeService;
         const principal = res.locals.principal as Principal;
         const form = res.locals.exchange as z.infer<typeof exchangeForm>;
         const scopes = form.scope ? form.scope.split(' ').filter(Boolean) : [];
-        const result = await deps.service.exchange(
+        const token = await deps.service.exchange(
           principal,
           { subjectToken: form.subject_token, audiences: form.audience, scopes },
-          auditContext(req, principal, res.locals.requestId as string | undefined),
+          auditContextOf(req, res, principal.realm, principal),
         );
         noStore(res);
-        res.status(result.status).json(result.body);
+        res.json(token);
       } catch (error) {
         next(error);
       }

@@ -54,3 +54,8 @@ export function verifySignature(secret: string, headers: SignedHeaders, body: st
     return candidate.startsWith('v1,') && given.length === expected.length && timingSafeEqual(given, expected);
   });
 }
+
+/** SecretBox context of a previous signing secret, so it cannot be swapped with the current one. */
+export function previousSecretContext(webhookId: string): string {
+  return `${webhookId}#previous`;
+}

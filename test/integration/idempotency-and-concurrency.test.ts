@@ -1,31 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { apiClient, type ApiClient } from '../support/api.ts';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestApp } from '../support/app.ts';
+import type { ApiClient } from '../support/api.ts';
+import type { FaultProxy } from '../support/fault-proxy.ts';
 import { clientsWithPrefix, tryClientCredentials } from '../support/keycloak-inspect.ts';
-import { createTestRealm, passwordGrant, testKeycloak, type TestRealm } from '../support/keycloak.ts';
-import { expectNoSecretLeaked } from '../support/leaks.ts';
+import type { TestRealm } from '../support/keycloak.ts';
+import { useTenantApp } from '../support/tenant-app.ts';
 
+const fixture = useTenantApp('idem', { faultProxy: true });
 let app: TestApp;
 let proxy: FaultProxy;
 let tenant: TestRealm;
 let alice: ApiClient;
 let dave: ApiClient;
-const secrets: string[] = [];
+const secrets = fixture.secrets;
 
 beforeAll(async () => {
-  tenant = await createTestRealm('idem');
-  proxy = await startFaultProxy(testKeycloak().url);
-  app = await startTestApp({ realms: [tenant.realm], keycloakUrl: proxy.url });
-  alice = apiClient(app.baseUrl, (await passwordGrant(tenant.realm, 'alice')).access_token);
-  dave = apiClient(app.baseUrl, (await passwordGrant(tenant.realm, 'dave')).access_token);
-});
-
-afterAll(async () => {
-  if (app) await expectNoSecretLeaked(app, secrets);
-  await app?.close();
-  await proxy?.close();
-  await tenant?.remove();
+  ({ app, proxy, tenant } = fixture);
+  alice = await fixture.as('alice');
+  dave = await fixture.as('dave');
 });
 
 const isClientCreate = (method: string, path: string) => method === 'POST' && /\/admin\/realms\/[^/]+\/clients\/?$/.test(path);

@@ -1,35 +1,27 @@
 // Keycloak failing in the middle of a create and of a delete: the caller gets 503 with
 // Retry-After and no raw upstream body, and after the reconciler runs Keycloak and the
 // database agree (no orphan client, no live row without a client).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { TestApp } from '../support/app.ts';
 import { apiClient, type ApiClient } from '../support/api.ts';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
+import type { FaultProxy } from '../support/fault-proxy.ts';
 import { clientsWithPrefix, createRawClient, findClient, tryClientCredentials } from '../support/keycloak-inspect.ts';
-import { createTestRealm, passwordGrant, testKeycloak, type TestRealm } from '../support/keycloak.ts';
-import { expectNoSecretLeaked } from '../support/leaks.ts';
+import type { TestRealm } from '../support/keycloak.ts';
+import { useTenantApp } from '../support/tenant-app.ts';
 
+const fixture = useTenantApp('fail', { faultProxy: true, env: { RECONCILE_STALE_AFTER_MS: '0', KEYCLOAK_TIMEOUT_MS: '2000' } });
 let app: TestApp;
 let proxy: FaultProxy;
 let tenant: TestRealm;
 let alice: ApiClient;
-const secrets: string[] = [];
+const secrets = fixture.secrets;
 
 beforeAll(async () => {
-  tenant = await createTestRealm('fail');
-  proxy = await startFaultProxy(testKeycloak().url);
-  app = await startTestApp({ realms: [tenant.realm], keycloakUrl: proxy.url, env: { RECONCILE_STALE_AFTER_MS: '0', KEYCLOAK_TIMEOUT_MS: '2000' } });
-  alice = apiClient(app.baseUrl, (await passwordGrant(tenant.realm, 'alice')).access_token);
+  ({ app, proxy, tenant } = fixture);
+  alice = await fixture.as('alice');
 });
 
 afterEach(() => proxy.clear());
-
-afterAll(async () => {
-  if (app) await expectNoSecretLeaked(app, secrets);
-  await app?.close();
-  await proxy?.close();
-  await tenant?.remove();
-});
 
 function expectUpstreamProblem(response: Awaited<ReturnType<ApiClient['get']>>) {
   expect(response.status).toBe(503);

@@ -2,39 +2,30 @@
 // expiry enforced by Keycloak, scheduled rotation run once across two bridges, usage, webhooks.
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import { createDependencies } from '../../src/dependencies.ts';
 import { createLogger } from '../../src/logging/logger.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import type { TestApp } from '../support/app.ts';
 import { apiClient, type ApiClient } from '../support/api.ts';
 import { tryClientCredentials } from '../support/keycloak-inspect.ts';
-import { createTestRealm, passwordGrant, testKeycloak, type TestRealm } from '../support/keycloak.ts';
-import { expectNoSecretLeaked } from '../support/leaks.ts';
+import { passwordGrant, testKeycloak, type TestRealm } from '../support/keycloak.ts';
+import { useTenantApp } from '../support/tenant-app.ts';
 import { startWebhookReceiver } from '../support/webhook-receiver.ts';
 
+const fixture = useTenantApp('rot', { env: { MIN_SECRET_AGE_SECONDS: '1', WEBHOOK_ALLOW_INSECURE_URLS: 'true', WEBHOOK_BACKOFF_BASE_MS: '50' } });
 let app: TestApp;
 let tenant: TestRealm;
 let alice: ApiClient;
 let root: ApiClient;
-const secrets: string[] = [];
+const secrets = fixture.secrets;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-  tenant = await createTestRealm('rot');
-  app = await startTestApp({
-    realms: [tenant.realm],
-    env: { MIN_SECRET_AGE_SECONDS: '1', WEBHOOK_ALLOW_INSECURE_URLS: 'true', WEBHOOK_BACKOFF_BASE_MS: '50' },
-  });
-  alice = apiClient(app.baseUrl, (await passwordGrant(tenant.realm, 'alice')).access_token);
-  root = apiClient(app.baseUrl, (await passwordGrant('platform', 'root')).access_token);
-});
-
-afterAll(async () => {
-  if (app) await expectNoSecretLeaked(app, secrets);
-  await app?.close();
-  await tenant?.remove();
+  ({ app, tenant } = fixture);
+  alice = await fixture.as('alice');
+  root = await fixture.as('root', 'platform');
 });
 
 async function createSa(name: string, body: Record<string, unknown> = {}) {

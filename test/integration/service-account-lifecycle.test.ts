@@ -1,28 +1,22 @@
 // The whole walk-through a CI pipeline owner does: create, get a token, call the bridge with it,
 // regenerate, disable/enable, delete; every outcome checked in the HTTP answer, our database,
 // Keycloak, the token endpoint and the audit trail.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestApp } from '../support/app.ts';
 import { apiClient, type ApiClient } from '../support/api.ts';
 import { findClient, serviceAccountRealmRoles, tryClientCredentials } from '../support/keycloak-inspect.ts';
-import { createTestRealm, passwordGrant, testKeycloak, type TestRealm } from '../support/keycloak.ts';
-import { expectNoSecretLeaked } from '../support/leaks.ts';
+import { testKeycloak, type TestRealm } from '../support/keycloak.ts';
+import { useTenantApp } from '../support/tenant-app.ts';
 
+const fixture = useTenantApp('life');
 let app: TestApp;
 let tenant: TestRealm;
 let alice: ApiClient;
-const issuedSecrets: string[] = [];
+const issuedSecrets = fixture.secrets;
 
 beforeAll(async () => {
-  tenant = await createTestRealm('life');
-  app = await startTestApp({ realms: [tenant.realm] });
-  alice = apiClient(app.baseUrl, (await passwordGrant(tenant.realm, 'alice')).access_token);
-});
-
-afterAll(async () => {
-  if (app) await expectNoSecretLeaked(app, issuedSecrets);
-  await app?.close();
-  await tenant?.remove();
+  ({ app, tenant } = fixture);
+  alice = await fixture.as('alice');
 });
 
 async function auditRows(targetId: string) {

@@ -1,35 +1,33 @@
 // RFC 8693 token exchange through the bridge, performed by Keycloak's standard token exchange.
 import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { apiClient, type ApiClient } from '../support/api.ts';
+import type { ApiClient } from '../support/api.ts';
 import { createRawClient, tryClientCredentials } from '../support/keycloak-inspect.ts';
-import { createTestRealm, passwordGrant, type TestRealm } from '../support/keycloak.ts';
-import { expectNoSecretLeaked } from '../support/leaks.ts';
+import type { TestRealm } from '../support/keycloak.ts';
+import { useTenantApp } from '../support/tenant-app.ts';
 
 const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS = 'urn:ietf:params:oauth:token-type:access_token';
 
+const fixture = useTenantApp('exch', {
+  async beforeApp(realm) {
+    for (const api of ['billing-api', 'ledger-api', 'payroll-api']) {
+      await createRawClient(realm, { clientId: api, publicClient: false, standardFlowEnabled: false, directAccessGrantsEnabled: false });
+    }
+  },
+  policy: { allowed_audiences: ['billing-api', 'ledger-api'], allowed_scopes: ['billing:read', 'billing:write'] },
+});
 let app: TestApp;
 let tenant: TestRealm;
 let alice: ApiClient;
 let service: { id: string; client_id: string; client_secret: string };
 let serviceToken: string;
-const secrets: string[] = [];
+const secrets = fixture.secrets;
 
 beforeAll(async () => {
-  tenant = await createTestRealm('exch');
-  for (const api of ['billing-api', 'ledger-api', 'payroll-api']) {
-    await createRawClient(tenant.realm, { clientId: api, publicClient: false, standardFlowEnabled: false, directAccessGrantsEnabled: false });
-  }
-  app = await startTestApp({ realms: [tenant.realm] });
-  alice = apiClient(app.baseUrl, (await passwordGrant(tenant.realm, 'alice')).access_token);
-  const root = apiClient(app.baseUrl, (await passwordGrant('platform', 'root')).access_token);
-  const policy = await root.patch(`/v1/tenants/${tenant.realm}/policy`, {
-    allowed_audiences: ['billing-api', 'ledger-api'],
-    allowed_scopes: ['billing:read', 'billing:write'],
-  });
-  expect(policy.status).toBe(200);
+  ({ app, tenant } = fixture);
+  alice = await fixture.as('alice');
   const created = await alice.post('/v1/service-accounts', { name: 'orders-service' });
   expect(created.status).toBe(201);
   service = created.body;
@@ -39,11 +37,6 @@ beforeAll(async () => {
   secrets.push(serviceToken);
 });
 
-afterAll(async () => {
-  if (app) await expectNoSecretLeaked(app, secrets);
-  await app?.close();
-  await tenant?.remove();
-});
 
 async function exchange(form: Record<string, string | string[]>, target = app) {
   const body = new URLSearchParams();

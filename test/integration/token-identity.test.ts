@@ -3,41 +3,30 @@
 // openid-client (a client nobody here wrote), against Keycloak and against the bridge.
 import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestApp } from '../support/app.ts';
 import { apiClient, type ApiClient } from '../support/api.ts';
 import { deleteClient, findClient } from '../support/keycloak-inspect.ts';
-import { createTestRealm, passwordGrant, type TestRealm } from '../support/keycloak.ts';
-import { expectNoSecretLeaked } from '../support/leaks.ts';
+import { passwordGrant, type TestRealm } from '../support/keycloak.ts';
+import { useTenantApp } from '../support/tenant-app.ts';
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
 
+// No client exists for these audiences: the bridge registers them (item 3 of the issue).
+const fixture = useTenantApp('ident', { policy: { allowed_scopes: ['billing:read'], allowed_audiences: ['billing-api', 'ledger-api', 'sa-bridge'] } });
 let app: TestApp;
 let tenant: TestRealm;
 let alice: ApiClient;
 let dave: ApiClient;
-const secrets: string[] = [];
+const secrets = fixture.secrets;
 
 beforeAll(async () => {
-  tenant = await createTestRealm('ident');
-  app = await startTestApp({ realms: [tenant.realm] });
-  alice = apiClient(app.baseUrl, (await passwordGrant(tenant.realm, 'alice')).access_token);
-  dave = apiClient(app.baseUrl, (await passwordGrant(tenant.realm, 'dave')).access_token);
-  const root = apiClient(app.baseUrl, (await passwordGrant('platform', 'root')).access_token);
-  // No client exists for these audiences: the bridge registers them (item 3 of the issue).
-  const policy = await root.patch(`/v1/tenants/${tenant.realm}/policy`, {
-    allowed_scopes: ['billing:read'],
-    allowed_audiences: ['billing-api', 'ledger-api', 'sa-bridge'],
-  });
-  expect(policy.status).toBe(200);
+  ({ app, tenant } = fixture);
+  alice = await fixture.as('alice');
+  dave = await fixture.as('dave');
+  const policy = await (await fixture.as('root', 'platform')).get(`/v1/tenants/${tenant.realm}/policy`);
   expect(policy.body.registered_audiences).toEqual(['billing-api', 'ledger-api', 'sa-bridge']);
-});
-
-afterAll(async () => {
-  if (app) await expectNoSecretLeaked(app, secrets);
-  await app?.close();
-  await tenant?.remove();
 });
 
 /** openid-client against the realm, discovered from the issuer the SA answer names. */

@@ -1,36 +1,30 @@
 // Tenant token limits and per-SA token shape, checked in the tokens Keycloak really issues.
 import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { apiClient, type ApiClient } from '../support/api.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestApp } from '../support/app.ts';
+import type { ApiClient } from '../support/api.ts';
 import { findClient, tryClientCredentials } from '../support/keycloak-inspect.ts';
-import { createTestRealm, passwordGrant, testKeycloak, tokenRequest, type TestRealm } from '../support/keycloak.ts';
-import { expectNoSecretLeaked } from '../support/leaks.ts';
+import { testKeycloak, tokenRequest, type TestRealm } from '../support/keycloak.ts';
+import { useTenantApp } from '../support/tenant-app.ts';
 
-let app: TestApp;
-let tenant: TestRealm;
-let alice: ApiClient;
-let root: ApiClient;
-const secrets: string[] = [];
-
-beforeAll(async () => {
-  tenant = await createTestRealm('shape');
-  app = await startTestApp({ realms: [tenant.realm] });
-  alice = apiClient(app.baseUrl, (await passwordGrant(tenant.realm, 'alice')).access_token);
-  root = apiClient(app.baseUrl, (await passwordGrant('platform', 'root')).access_token);
-  const policy = await root.patch(`/v1/tenants/${tenant.realm}/policy`, {
+const fixture = useTenantApp('shape', {
+  policy: {
     max_access_token_ttl: 300,
     default_access_token_ttl: 200,
     allowed_scopes: ['billing:read', 'billing:write'],
     allowed_audiences: ['billing-api', 'ledger-api'],
-  });
-  expect(policy.status).toBe(200);
+  },
 });
+let app: TestApp;
+let tenant: TestRealm;
+let alice: ApiClient;
+let root: ApiClient;
+const secrets = fixture.secrets;
 
-afterAll(async () => {
-  if (app) await expectNoSecretLeaked(app, secrets);
-  await app?.close();
-  await tenant?.remove();
+beforeAll(async () => {
+  ({ app, tenant } = fixture);
+  alice = await fixture.as('alice');
+  root = await fixture.as('root', 'platform');
 });
 
 async function issuedToken(clientId: string, secret: string, scope?: string) {

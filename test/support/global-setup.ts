@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { repoRoot } from '../../src/config.ts';
-import { startLocalKeycloak, type LocalKeycloak } from '../../src/keycloak/local-server.ts';
+import { startLocalKeycloak, type LocalKeycloak } from '../../src/local-keycloak/local-server.ts';
 import { freePort } from './free-port.ts';
 
 export interface TestKeycloak {

@@ -1,6 +1,7 @@
 // Reads Keycloak's state directly (with the bootstrap admin), so tests assert what Keycloak
 // really holds rather than what the bridge says it did.
-import { clientCredentialsGrant, testKeycloak, tokenRequest } from './keycloak.ts';
+import * as oidc from 'openid-client';
+import { clientCredentialsGrant, realmClient, testKeycloak } from './keycloak.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -37,11 +38,15 @@ export async function createRawClient(realm: string, representation: Json): Prom
   return response.headers.get('location')!.split('/').pop()!;
 }
 
-/** What the token endpoint says to a client_credentials grant: status and OAuth error. */
+/** What the token endpoint says to a client_credentials grant (through openid-client): status and OAuth error. */
 export async function tryClientCredentials(realm: string, clientId: string, clientSecret: string): Promise<{ status: number; error?: string; token?: string }> {
-  const response = await tokenRequest(testKeycloak().url, realm, { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret });
-  const body = (await response.json()) as Json;
-  return { status: response.status, error: body.error, token: body.access_token };
+  try {
+    const response = await oidc.clientCredentialsGrant(realmClient(realm, clientId, clientSecret));
+    return { status: 200, token: response.access_token };
+  } catch (error) {
+    if (error instanceof oidc.ResponseBodyError) return { status: error.status, error: error.error };
+    throw error;
+  }
 }
 
 /** Deletes a client by clientId, as an operator would in the admin console. */

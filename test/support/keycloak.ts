@@ -1,10 +1,11 @@
 // Test-side Keycloak helpers: a fresh realm per test file (from the tenant template, with one
 // user per role), and the token grants a person or a workload would use.
 import { randomBytes } from 'node:crypto';
+import * as oidc from 'openid-client';
 import { inject } from 'vitest';
-import { grantBridgeRealmAccess, importRealm } from '../../src/keycloak/local-server.ts';
-import { bridgeAudienceMappers } from '../../src/keycloak/keycloak-admin.ts';
-import { renderTenantRealm } from '../../src/keycloak/realm-template.ts';
+import { grantBridgeRealmAccess, importRealm } from '../../src/local-keycloak/local-server.ts';
+import { bridgeAudienceMappers } from '../../src/keycloak/client-shape.ts';
+import { renderTenantRealm } from '../../src/local-keycloak/realm-template.ts';
 
 export const DEMO_PASSWORD = 'demo';
 
@@ -82,16 +83,44 @@ export async function tokenRequest(url: string, realm: string, form: Record<stri
   });
 }
 
+/**
+ * openid-client, a client nobody here wrote, against a realm's token endpoint: the grants a person
+ * (the portal's password grant, for the demo) or a workload (client_credentials) makes.
+ */
+export function realmClient(realm: string, clientId: string, clientSecret?: string, url = testKeycloak().url): oidc.Configuration {
+  const issuer = `${url}/realms/${encodeURIComponent(realm)}`;
+  const config = new oidc.Configuration(
+    { issuer, token_endpoint: `${issuer}/protocol/openid-connect/token` },
+    clientId,
+    undefined,
+    clientSecret === undefined ? oidc.None() : oidc.ClientSecretPost(clientSecret),
+  );
+  oidc.allowInsecureRequests(config);
+  return config;
+}
+
 export async function passwordGrant(realm: string, username: string, password = DEMO_PASSWORD, clientId = 'portal'): Promise<TokenResponse> {
-  const response = await tokenRequest(testKeycloak().url, realm, { grant_type: 'password', client_id: clientId, username, password });
-  if (!response.ok) throw new Error(`password grant for ${username}@${realm} failed: HTTP ${response.status} ${await response.text()}`);
-  return (await response.json()) as TokenResponse;
+  try {
+    return toTokenResponse(await oidc.genericGrantRequest(realmClient(realm, clientId), 'password', { username, password }));
+  } catch (error) {
+    throw new Error(`password grant for ${username}@${realm} failed: ${describeGrantFailure(error)}`);
+  }
 }
 
 export async function clientCredentialsGrant(url: string, realm: string, clientId: string, clientSecret: string): Promise<TokenResponse> {
-  const response = await tokenRequest(url, realm, { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret });
-  if (!response.ok) throw new Error(`client_credentials for ${clientId}@${realm} failed: HTTP ${response.status}`);
-  return (await response.json()) as TokenResponse;
+  try {
+    return toTokenResponse(await oidc.clientCredentialsGrant(realmClient(realm, clientId, clientSecret, url)));
+  } catch (error) {
+    throw new Error(`client_credentials for ${clientId}@${realm} failed: ${describeGrantFailure(error)}`);
+  }
+}
+
+function toTokenResponse(response: oidc.TokenEndpointResponse): TokenResponse {
+  return { access_token: response.access_token, expires_in: response.expires_in ?? 0, token_type: response.token_type };
+}
+
+export function describeGrantFailure(error: unknown): string {
+  return error instanceof oidc.ResponseBodyError ? `HTTP ${error.status} ${error.error}` : String(error);
 }
 
 /** Creates a public client whose access tokens live `lifespanSeconds`, to observe expiry. */

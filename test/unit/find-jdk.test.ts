@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findJdk, JdkNotFoundError } from '../../src/keycloak/find-jdk.ts';
+import { findJdk, JdkNotFoundError } from '../../src/local-keycloak/find-jdk.ts';
 
 describe('findJdk', () => {
   it('when no JDK is new enough, then the error is one line naming what to install', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromHttpError } from '../../src/http/error-handler.ts';
 import { findNulCharacters } from '../../src/http/guard.ts';
-import { keycloakDescription } from '../../src/keycloak/keycloak-admin.ts';
+import { keycloakDescription } from '../../src/keycloak/client-shape.ts';
 import { refusedClaimNames } from '../../src/service-accounts/service-account-schemas.ts';
 import { fromKeycloakRefusal } from '../../src/token-exchange/token-exchange-errors.ts';
 

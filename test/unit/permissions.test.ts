@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Role } from '../../src/auth/roles.ts';
-import { grantableRole, mayActOnServiceAccount, mayReadAudit, type Caller, type ServiceAccountAction } from '../../src/service-accounts/permissions.ts';
+import { grantableRole, mayActOnServiceAccount, mayReadAudit, type Caller, type ServiceAccountAction } from '../../src/auth/permissions.ts';
 
 const caller = (role: Role | null, id = 'u-1'): Caller => ({ role, actor: { type: 'user', id, name: id } });
 const ownedBy = (id: string) => ({ createdByType: 'user', createdById: id });

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../src/config.ts';
-import { spawnGuarded } from '../../src/keycloak/process-guardian.ts';
+import { spawnGuarded } from '../../src/lib/process-guardian.ts';
 
 /** Running, not merely a zombie waiting for a reaper (PID 1 in a container may never reap it). */
 function isAlive(pid: number): boolean {

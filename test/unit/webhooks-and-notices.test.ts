@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { dueNoticeStage } from '../../src/jobs/background-jobs.ts';
+import { dueNoticeStage } from '../../src/jobs/notify-expiring-secrets.ts';
 import { SecretBox } from '../../src/lib/secret-box.ts';
 import { generateSigningSecret, signatureHeader, signPayload, verifySignature } from '../../src/webhooks/webhook-signature.ts';
 

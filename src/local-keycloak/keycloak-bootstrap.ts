@@ -1,6 +1,10 @@
 // One-time administration with a full master-realm admin (the bootstrap admin of a local
 // Keycloak, or an operator's admin client for an existing one): import realms, create the
 // bridge's own least-privilege admin client, and grant it management of a realm.
+import { createAdminTransport, type AdminTransport } from '../keycloak/admin-transport.ts';
+import { KeycloakNotFoundError } from '../keycloak/keycloak-errors.ts';
+import { createClientCredentialsSource } from '../keycloak/token-client.ts';
+
 export interface AdminCredentials {
   realm: string;
   clientId: string;
@@ -23,28 +27,23 @@ export const BRIDGE_REALM_ROLES = [
 
 export const BRIDGE_ADMIN_CLIENT_ID = 'sa-bridge-admin';
 
-async function adminToken(url: string, admin: AdminCredentials): Promise<string> {
-  const response = await fetch(`${url}/realms/${admin.realm}/protocol/openid-connect/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: admin.clientId, client_secret: admin.clientSecret }),
-    signal: AbortSignal.timeout(30_000),
+/**
+ * The admin transport signed in as a full admin client, for one-time administration. Realm imports
+ * and the first start of a fresh Keycloak are slow, hence the generous timeout.
+ */
+function adminTransport(url: string, admin: AdminCredentials): AdminTransport {
+  return createAdminTransport({
+    keycloakUrl: url,
+    timeoutMs: 60_000,
+    tokens: createClientCredentialsSource({ keycloakUrl: url, realm: admin.realm, clientId: admin.clientId, clientSecret: admin.clientSecret, timeoutMs: 30_000 }),
   });
-  if (!response.ok) throw new Error(`admin sign-in as ${admin.clientId} failed: HTTP ${response.status}`);
-  return ((await response.json()) as { access_token: string }).access_token;
 }
 
-function adminApi(url: string, token: string) {
-  return async function call<T = unknown>(method: string, path: string, body?: unknown, okStatuses = [200, 201, 204]): Promise<{ status: number; body: T; location: string | null }> {
-    const response = await fetch(`${url}/admin/realms${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(60_000),
-    });
-    const text = await response.text();
-    if (!okStatuses.includes(response.status)) throw new Error(`Keycloak ${method} ${path}: HTTP ${response.status} ${text.slice(0, 300)}`);
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T, location: response.headers.get('location') };
+/** The admin API as (method, path, body) calls that answer the body, for this file's one-off steps. */
+function adminApi(url: string, admin: AdminCredentials) {
+  const transport = adminTransport(url, admin);
+  return async function call<T = unknown>(method: string, path: string, body?: unknown): Promise<{ body: T; location: string | null }> {
+    return transport.request<T>(`${method} ${path}`, method, path, body);
   };
 }
 
@@ -53,10 +52,14 @@ type Role = { id: string; name: string };
 
 /** Creates the realm unless it exists. Returns true when it was created. */
 export async function importRealm(url: string, admin: AdminCredentials, representation: Record<string, unknown>): Promise<boolean> {
-  const call = adminApi(url, await adminToken(url, admin));
+  const call = adminApi(url, admin);
   const realm = String(representation.realm);
-  const existing = await call('GET', `/${encodeURIComponent(realm)}`, undefined, [200, 404]);
-  if (existing.status === 200) return false;
+  try {
+    await call('GET', `/${encodeURIComponent(realm)}`);
+    return false;
+  } catch (error) {
+    if (!(error instanceof KeycloakNotFoundError)) throw error;
+  }
   await call('POST', '', representation);
   return true;
 }
@@ -69,7 +72,7 @@ async function serviceAccountUserOf(call: ReturnType<typeof adminApi>, clientId:
 }
 
 export async function grantBridgeRealmAccess(url: string, admin: AdminCredentials, bridgeClientId: string, realm: string): Promise<void> {
-  const call = adminApi(url, await adminToken(url, admin));
+  const call = adminApi(url, admin);
   const userId = await serviceAccountUserOf(call, bridgeClientId);
   const managementClientId = `${realm}-realm`;
   const management = (await call<Client[]>('GET', `/master/clients?clientId=${encodeURIComponent(managementClientId)}`)).body.find(
@@ -85,7 +88,7 @@ export async function grantBridgeRealmAccess(url: string, admin: AdminCredential
  * service account only, holding `create-realm` and nothing else until realms are granted.
  */
 export async function ensureBridgeAdminClient(url: string, admin: AdminCredentials, bridge: { clientId: string; clientSecret: string }): Promise<void> {
-  const call = adminApi(url, await adminToken(url, admin));
+  const call = adminApi(url, admin);
   const existing = (await call<Client[]>('GET', `/master/clients?clientId=${encodeURIComponent(bridge.clientId)}`)).body.find((c) => c.clientId === bridge.clientId);
   const representation = {
     clientId: bridge.clientId,

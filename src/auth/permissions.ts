@@ -1,10 +1,13 @@
-// The role table of DESIGN.md as pure functions, so every cell is unit-testable.
-//   cpi-admin    everything in every tenant
-//   tenant-admin create, read, update, disable, delete, regenerate any SA; read audit
-//   devops       create and read; update, regenerate, delete the SAs it created
-//   viewer       read only
-import { hasAtLeast, roleRank, type Role } from '../auth/roles.ts';
-import type { Actor } from '../auth/principal.ts';
+// Who may do what, as pure functions so every cell is unit-testable. The roles rank
+// viewer < devops < tenant-admin < cpi-admin, and each may do what the ones below it may:
+//   cpi-admin    everything, in every tenant (it selects one with ?tenant=); tenant policy changes
+//   tenant-admin create, read, update, disable, delete and regenerate any SA of its tenant; audit
+//   devops       create and read; update, regenerate and delete only the SAs it created itself
+//   viewer       read service accounts
+// A caller with none of these roles may do nothing. A new SA gets its creator's role, or a lower
+// one on request, never a higher one (grantableRole).
+import { hasAtLeast, roleRank, type Role } from './roles.ts';
+import type { Actor } from './principal.ts';
 
 export type ServiceAccountAction = 'create' | 'read' | 'update' | 'regenerate' | 'delete';
 

@@ -1,0 +1,157 @@
+// What the bridge configures in each tenant realm: Keycloak's secret rotation for our clients,
+// CLIENT_LOGIN event storage (usage), resource clients for the policy's audiences, the exchange
+// client, and the bridge audiences on the `portal` client. Every verb keeps what others configured.
+import type ClientPoliciesRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientPoliciesRepresentation.js';
+import type ClientProfilesRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientProfilesRepresentation.js';
+import type ClientRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientRepresentation.js';
+import type { RealmEventsConfigRepresentation } from '@keycloak/keycloak-admin-client/lib/defs/realmEventsConfigRepresentation.js';
+import { realmPath, type AdminTransport } from './admin-transport.ts';
+import { bridgeAudienceMappers, EXCHANGE_CLIENT_ID, exchangeAudienceMappers, syncOptionalScopes, syncOwnMappers } from './client-shape.ts';
+import { MANAGED_MARKER, type ServiceAccountClients } from './service-account-clients.ts';
+
+export const ROTATION_POLICY = 'sa-bridge-secret-rotation';
+/** Marks a resource client the bridge registered for an allowed audience. */
+export const AUDIENCE_MARKER = 'sa-bridge.audience';
+
+export type RealmSetup = ReturnType<typeof createRealmSetup>;
+
+export function createRealmSetup(keycloak: AdminTransport, clients: Pick<ServiceAccountClients, 'findClientByClientId'>, options: { bridgeAudience: string }) {
+  return {
+    /**
+     * Keycloak's own secret rotation (the `secret-rotation` client-policy executor) for our
+     * clients in a realm, selected by our marker attribute. With it, a regenerate keeps the
+     * previous secret valid until `client.secret.rotated.expiration.time`, and Keycloak refuses a
+     * secret older than `expiration-period`. Other profiles and policies of the realm are kept.
+     */
+    async ensureSecretRotationPolicy(realm: string, limits: { maxSecretAgeSeconds: number; maxGraceSeconds: number }): Promise<void> {
+      const expiration = Math.max(1, limits.maxSecretAgeSeconds);
+      // Keycloak rejects a rotated-secret lifetime above the secret lifetime.
+      const rotated = Math.min(Math.max(0, limits.maxGraceSeconds), expiration);
+      const profile = {
+        name: ROTATION_POLICY,
+        description: 'Managed by sa-bridge: secret expiry and rotation grace for service accounts',
+        executors: [
+          {
+            executor: 'secret-rotation',
+            configuration: {
+              'expiration-period': String(expiration),
+              'rotated-expiration-period': String(rotated),
+              'remaining-rotation-period': String(Math.min(expiration, 86_400)),
+            },
+          },
+        ],
+      };
+      const policy = {
+        name: ROTATION_POLICY,
+        description: 'Managed by sa-bridge',
+        enabled: true,
+        conditions: [{ condition: 'client-attributes', configuration: { attributes: JSON.stringify([{ key: MANAGED_MARKER, value: 'true' }]) } }],
+        profiles: [ROTATION_POLICY],
+      };
+      const profilesPath = `${realmPath(realm, 'client-policies', 'profiles')}?include-global-profiles=false`;
+      const { body: current } = await keycloak.request<ClientProfilesRepresentation>('read client profiles', 'GET', profilesPath);
+      const profiles = (current.profiles ?? []).filter((p) => p.name !== ROTATION_POLICY);
+      await keycloak.request('write client profiles', 'PUT', realmPath(realm, 'client-policies', 'profiles'), { profiles: [...profiles, profile] });
+      const policiesPath = realmPath(realm, 'client-policies', 'policies');
+      const { body: currentPolicies } = await keycloak.request<ClientPoliciesRepresentation>('read client policies', 'GET', policiesPath);
+      const policies = (currentPolicies.policies ?? []).filter((p) => p.name !== ROTATION_POLICY);
+      await keycloak.request('write client policies', 'PUT', policiesPath, { policies: [...policies, policy] });
+    },
+
+    /** Stores CLIENT_LOGIN events (what usage tracking reads), keeping the realm's other settings. */
+    async enableClientLoginEvents(realm: string, retentionSeconds: number): Promise<void> {
+      const path = realmPath(realm, 'events', 'config');
+      const { body: config } = await keycloak.request<RealmEventsConfigRepresentation>('read events config', 'GET', path);
+      const types = config.enabledEventTypes ?? [];
+      // An empty list with events on means "every type", which includes CLIENT_LOGIN already.
+      const alreadyAll = config.eventsEnabled === true && types.length === 0;
+      if (config.eventsEnabled === true && (alreadyAll || types.includes('CLIENT_LOGIN'))) return;
+      await keycloak.request('write events config', 'PUT', path, {
+        ...config,
+        eventsEnabled: true,
+        enabledEventTypes: config.eventsEnabled ? [...types, 'CLIENT_LOGIN'] : ['CLIENT_LOGIN'],
+        eventsExpiration: config.eventsExpiration ?? retentionSeconds,
+      });
+    },
+
+    /**
+     * Keycloak's token exchange issues a token for an audience only if a client of that name exists
+     * in the realm ("Audience not found" otherwise). Each audience without one gets a resource
+     * client: confidential, every flow off, marked as ours. Returns the audiences whose client the
+     * bridge registered (now or earlier).
+     */
+    async ensureAudienceClients(realm: string, audiences: string[]): Promise<string[]> {
+      const registered: string[] = [];
+      for (const audience of audiences) {
+        const { body: found } = await keycloak.request<ClientRepresentation[]>(
+          'find client',
+          'GET',
+          `${realmPath(realm, 'clients')}?clientId=${encodeURIComponent(audience)}&first=0&max=2`,
+        );
+        const existing = found.find((candidate) => candidate.clientId === audience);
+        if (existing) {
+          if (existing.attributes?.[AUDIENCE_MARKER] === 'true') registered.push(audience);
+          continue;
+        }
+        await keycloak.request('create audience client', 'POST', realmPath(realm, 'clients'), {
+          clientId: audience,
+          name: audience,
+          description: 'Managed by sa-bridge: a token audience of the tenant policy',
+          enabled: true,
+          publicClient: false,
+          standardFlowEnabled: false,
+          implicitFlowEnabled: false,
+          directAccessGrantsEnabled: false,
+          serviceAccountsEnabled: false,
+          attributes: { [AUDIENCE_MARKER]: 'true' },
+        } satisfies ClientRepresentation);
+        registered.push(audience);
+      }
+      return registered;
+    },
+
+    /**
+     * The realm's exchange client: confidential, standard token exchange on, no flow of its own.
+     * Its audience mappers and optional scopes are the tenant's allowed audiences and scopes, so
+     * Keycloak itself cannot hand out more than the policy allows.
+     */
+    async ensureExchangeClient(realm: string, secret: string, allowed: { audiences: string[]; scopes: string[] }): Promise<void> {
+      const representation = {
+        clientId: EXCHANGE_CLIENT_ID,
+        name: 'sa-bridge token exchange',
+        description: 'Managed by sa-bridge: performs RFC 8693 exchanges under tenant policy',
+        enabled: true,
+        publicClient: false,
+        clientAuthenticatorType: 'client-secret',
+        secret,
+        standardFlowEnabled: false,
+        implicitFlowEnabled: false,
+        directAccessGrantsEnabled: false,
+        serviceAccountsEnabled: false,
+        fullScopeAllowed: true,
+        attributes: { 'standard.token.exchange.enabled': 'true' },
+      } satisfies ClientRepresentation;
+      let existing = await clients.findClientByClientId(realm, EXCHANGE_CLIENT_ID);
+      if (existing) await keycloak.request('update exchange client', 'PUT', realmPath(realm, 'clients', existing.uuid), representation);
+      else {
+        await keycloak.request('create exchange client', 'POST', realmPath(realm, 'clients'), representation);
+        existing = await clients.findClientByClientId(realm, EXCHANGE_CLIENT_ID);
+      }
+      if (!existing) throw new Error('the exchange client was not created');
+      await syncOwnMappers(keycloak, realm, existing.uuid, exchangeAudienceMappers(allowed.audiences));
+      await syncOptionalScopes(keycloak, realm, existing.uuid, allowed.scopes, 'all');
+    },
+
+    /**
+     * Tokens of the realm's `portal` client carry the bridge's audience (the bridge refuses tokens
+     * without it) and the exchange client's (so people can exchange their token). Returns false
+     * when the realm has no `portal` client.
+     */
+    async ensurePortalAudiences(realm: string, portalClientId = 'portal'): Promise<boolean> {
+      const portal = await clients.findClientByClientId(realm, portalClientId);
+      if (!portal) return false;
+      await syncOwnMappers(keycloak, realm, portal.uuid, bridgeAudienceMappers(options.bridgeAudience));
+      return true;
+    },
+  };
+}

@@ -1,0 +1,50 @@
+// Which realms the bridge serves. Token verification asks on every request, so the answer comes
+// from memory; a miss reloads from the database at most once per `reloadIntervalMs`, so a realm
+// registered by another process is picked up without letting unknown issuers hammer the database.
+import type { TenantRepository } from './tenant-repository.ts';
+
+export interface TenantRegistryOptions {
+  platformRealm: string;
+  reloadIntervalMs?: number;
+  now?: () => number;
+}
+
+export class TenantRegistry {
+  private known = new Set<string>();
+  private lastLoad = 0;
+  private loading: Promise<void> | undefined;
+  private readonly now: () => number;
+  private readonly reloadIntervalMs: number;
+
+  constructor(
+    private readonly repository: Pick<TenantRepository, 'listRealms'>,
+    private readonly options: TenantRegistryOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.reloadIntervalMs = options.reloadIntervalMs ?? 5000;
+  }
+
+  async isKnownRealm(realm: string): Promise<boolean> {
+    if (realm === this.options.platformRealm || this.known.has(realm)) return true;
+    if (this.now() - this.lastLoad >= this.reloadIntervalMs) await this.reload();
+    return this.known.has(realm);
+  }
+
+  /** Marks realms known at once (this process registered them). */
+  add(realms: string[]): void {
+    for (const realm of realms) this.known.add(realm);
+  }
+
+  async reload(): Promise<void> {
+    this.loading ??= this.repository
+      .listRealms()
+      .then((realms) => {
+        this.known = new Set(realms);
+        this.lastLoad = this.now();
+      })
+      .finally(() => {
+        this.loading = undefined;
+      });
+    return this.loading;
+  }
+}
