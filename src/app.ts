@@ -14,6 +14,7 @@ import { refuseInactiveServiceAccounts } from './http/refuse-inactive-service-ac
 import { assignRequestId } from './http/request-id.ts';
 import { requireJsonBody } from './http/require-json.ts';
 import { createMeRouter } from './me/me-routes.ts';
+import { createOpenApiRouter } from './openapi/openapi-routes.ts';
 import { createServiceAccountRouter, type ServiceAccountRouterDeps } from './service-accounts/service-account-routes.ts';
 import { createTenantRouter } from './tenants/tenant-routes.ts';
 import { createTokenExchangeRouter } from './token-exchange/token-exchange-routes.ts';
@@ -59,10 +60,8 @@ export function buildApp(deps: AppDeps): Express {
   );
   app.use(measureRequests(deps.metrics));
 
-  app.use(createHealthRouter(deps.readinessChecks, deps.logger));
-  app.get('/metrics', async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
+  app.use(createHealthRouter(deps.readinessChecks, deps.logger, deps.metrics));
+  app.use(createOpenApiRouter());
 
   app.use(createTokenExchangeRouter(deps.tokenExchange));
   app.use('/v1', requireJsonBody());

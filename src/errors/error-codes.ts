@@ -17,6 +17,7 @@ export const errorCodes = {
   payload_too_large: { status: 413, title: 'The request body is too large' },
   unsupported_media_type: { status: 415, title: 'The request body must be application/json' },
   idempotency_key_reused: { status: 422, title: 'The Idempotency-Key was used with a different request' },
+  keycloak_rejected: { status: 422, title: 'Keycloak refused the change' },
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
   keycloak_unavailable: { status: 503, title: 'The identity provider is unavailable' },

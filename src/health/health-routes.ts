@@ -1,17 +1,23 @@
 import { Router } from 'express';
 import type { Logger } from 'pino';
+import { mount } from '../http/operation.ts';
+import type { Metrics } from '../http/metrics.ts';
+import { healthOperations } from './health-operations.ts';
 
 export interface ReadinessCheck {
   name: string;
   check: () => Promise<void>;
 }
 
-export function createHealthRouter(checks: ReadinessCheck[], logger: Logger): Router {
+export function createHealthRouter(checks: ReadinessCheck[], logger: Logger, metrics: Metrics): Router {
   const router = Router();
-  router.get('/healthz', (_req, res) => {
+  mount(router, healthOperations.healthz, (_input, _req, res) => {
     res.json({ status: 'ok' });
   });
-  router.get('/readyz', async (_req, res) => {
+  mount(router, healthOperations.metrics, async (_input, _req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  mount(router, healthOperations.readyz, async (_input, _req, res) => {
     const results = await Promise.all(
       checks.map(async ({ name, check }) => {
         try {

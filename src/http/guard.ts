@@ -8,25 +8,29 @@ import { fieldErrorsFromZod } from '../errors/problem.ts';
 type Schema = z.ZodType;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-export interface GuardSchemas<B extends Schema | undefined, Q extends Schema | undefined, P extends Schema | undefined> {
+export interface GuardSchemas<B extends Schema | undefined, Q extends Schema | undefined, P extends Schema | undefined, H extends Schema | undefined> {
   body?: B;
   query?: Q;
   params?: P;
+  /** Request headers, by their lower-case names (as Node gives them); other headers pass. */
+  headers?: H;
 }
 
-export interface Guarded<B, Q, P> {
+export interface Guarded<B, Q, P, H = undefined> {
   body: B;
   query: Q;
   params: P;
+  headers: H;
 }
 
 export function guard<
   B extends Schema | undefined = undefined,
   Q extends Schema | undefined = undefined,
   P extends Schema | undefined = undefined,
+  H extends Schema | undefined = undefined,
 >(
-  schemas: GuardSchemas<B, Q, P>,
-  handler: (input: Guarded<Out<B>, Out<Q>, Out<P>>, req: Request, res: Response) => Promise<void> | void,
+  schemas: GuardSchemas<B, Q, P, H>,
+  handler: (input: Guarded<Out<B>, Out<Q>, Out<P>, Out<H>>, req: Request, res: Response) => Promise<void> | void,
 ): RequestHandler {
   return async function guardedHandler(req: Request, res: Response, next: NextFunction) {
     try {
@@ -41,15 +45,19 @@ export function guard<
         return result.data;
       };
       // PostgreSQL text cannot hold U+0000: refuse it in any string or key before a schema sees it.
-      errors.push(...findNulCharacters(req.body, 'body'), ...findNulCharacters(req.query, 'query'), ...findNulCharacters(req.params, 'params'));
+      // Only the parts the operation reads are checked; the others are ignored altogether.
+      if (schemas.body) errors.push(...findNulCharacters(req.body, 'body'));
+      if (schemas.query) errors.push(...findNulCharacters(req.query, 'query'));
+      if (schemas.params) errors.push(...findNulCharacters(req.params, 'params'));
       if (errors.length > 0) throw new InvalidRequestError('The request has invalid fields; see errors', errors);
       const body = parse(schemas.body, req.body ?? {}, 'body');
       const query = parse(schemas.query, req.query, 'query');
       const params = parse(schemas.params, req.params, 'params');
+      const headers = parse(schemas.headers, headersNamedIn(schemas.headers, req), 'headers');
       if (errors.length > 0) {
         throw new InvalidRequestError('The request has invalid fields; see errors', errors);
       }
-      await handler({ body, query, params } as Guarded<Out<B>, Out<Q>, Out<P>>, req, res);
+      await handler({ body, query, params, headers } as Guarded<Out<B>, Out<Q>, Out<P>, Out<H>>, req, res);
     } catch (error) {
       next(error);
     }
@@ -68,4 +76,10 @@ export function findNulCharacters(value: unknown, path: string): FieldError[] {
     );
   }
   return [];
+}
+
+/** The request headers a schema names, under the schema's own spelling (Node lower-cases names). */
+function headersNamedIn(schema: Schema | undefined, req: Request): Record<string, string | undefined> {
+  const names = schema && 'shape' in schema ? Object.keys((schema as unknown as z.ZodObject).shape) : [];
+  return Object.fromEntries(names.map((name) => [name, req.get(name)]));
 }

@@ -6,6 +6,7 @@
 // kept only as AES-256-GCM ciphertext under a server key, and expire after 24 hours.
 // 5xx outcomes are not stored: the operation did not happen, so a retry should run it again.
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
 import type { SecretBox } from '../lib/secret-box.ts';
 import type { IdempotencyRepository, IdempotencyScope } from './idempotency-repository.ts';
@@ -25,18 +26,24 @@ export interface IdempotencyOptions {
   leaseMs?: number;
 }
 
-const keyPattern = /^[\x21-\x7e]{1,255}$/;
-
-/** The draft sends the key as a structured-field string ("..."); a bare token is accepted too. */
-export function parseIdempotencyKey(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  const trimmed = header.trim();
-  const unquoted = trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"') ? trimmed.slice(1, -1) : trimmed;
-  if (!keyPattern.test(unquoted)) {
-    throw new AppError('invalid_request', 'Idempotency-Key must be 1-255 printable ASCII characters');
-  }
-  return unquoted;
-}
+/**
+ * The Idempotency-Key request header. The draft sends the key as a structured-field string
+ * ("..."); a bare token is accepted too. 1-255 printable ASCII characters.
+ */
+export const idempotencyKeyHeaders = z.object({
+  'Idempotency-Key': z
+    .string()
+    .transform((header) => {
+      const trimmed = header.trim();
+      return trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"') ? trimmed.slice(1, -1) : trimmed;
+    })
+    .pipe(z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1-255 printable ASCII characters'))
+    .optional()
+    .meta({
+      description: 'Makes a retried create safe: the same key and body replay the first answer (Idempotent-Replayed: true) for 24 hours',
+      example: '"create-ci-1"',
+    }),
+});
 
 export function hashRequest(parts: { method: string; path: string; body: unknown }): string {
   return createHash('sha256').update(JSON.stringify([parts.method, parts.path, canonicalize(parts.body)])).digest('base64url');

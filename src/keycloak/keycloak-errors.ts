@@ -1,7 +1,7 @@
 // Keycloak failures translated by HTTP status into errors named after what went wrong.
 // Services catch the specific ones they expect (not found, conflict); everything else
 // surfaces as a 503 without Keycloak's body.
-import { KeycloakUnavailableError } from '../errors/app-error.ts';
+import { AppError, KeycloakUnavailableError } from '../errors/app-error.ts';
 
 export class KeycloakNotFoundError extends Error {
   constructor(readonly operation: string) {
@@ -26,9 +26,10 @@ export class KeycloakPermissionError extends KeycloakUnavailableError {
   }
 }
 
-export class KeycloakBadRequestError extends Error {
-  constructor(readonly operation: string, readonly status: number) {
-    super(`Keycloak: ${operation}: HTTP ${status}`);
+/** Keycloak refused a request as invalid (a 4xx other than 401, 403, 404, 409): no retry cures it. */
+export class KeycloakBadRequestError extends AppError {
+  constructor(readonly operation: string, readonly upstreamStatus: number) {
+    super('keycloak_rejected', `Keycloak refused to ${operation} (HTTP ${upstreamStatus})`);
     this.name = 'KeycloakBadRequestError';
   }
 }

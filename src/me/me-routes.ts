@@ -1,18 +1,22 @@
 import { Router } from 'express';
+import type { z } from 'zod';
 import { principalOf } from '../http/authenticate.ts';
+import { mount } from '../http/operation.ts';
+import { meOperations, type meResponse } from './me-operations.ts';
 
 export function createMeRouter(): Router {
   const router = Router();
-  router.get('/v1/me', (_req, res) => {
+  mount(router, meOperations.me, (_input, _req, res) => {
     const p = principalOf(res);
-    res.json({
+    const me: z.output<typeof meResponse> = {
       tenant: p.realm,
       role: p.role,
       actor: { type: p.actor.type, id: p.actor.id, name: p.actor.name },
       client_id: p.clientId ?? null,
       service_account_id: p.serviceAccountId ?? null,
       token_expires_at: new Date(p.expiresAt * 1000).toISOString(),
-    });
+    };
+    res.json(me);
   });
   return router;
 }

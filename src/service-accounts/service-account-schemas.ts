@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { roles } from '../auth/roles.ts';
+import { actorSchema, tenantQuery, timestamp } from '../http/common-schemas.ts';
 import { SERVICE_ACCOUNT_ID_PATTERN } from '../lib/ids.ts';
 
 export const serviceAccountName = z
@@ -93,11 +94,11 @@ export const updateServiceAccountBody = z
   .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'give at least one field to change' });
 export type UpdateServiceAccountInput = z.infer<typeof updateServiceAccountBody>;
 
-export const tenantQuery = z.object({ tenant: z.string().min(1).max(255).optional() }).strict();
+export { tenantQuery } from '../http/common-schemas.ts';
 
 export const listServiceAccountsQuery = z
   .object({
-    tenant: z.string().min(1).max(255).optional(),
+    ...tenantQuery.shape,
     limit: z.coerce.number().int().min(1).max(100).default(20),
     cursor: z.string().min(1).max(512).optional(),
     q: z.string().min(1).max(100).optional(),
@@ -114,3 +115,52 @@ export const serviceAccountIdParams = z.object({
 export const regenerateSecretBody = z
   .object({ grace_period: z.number().int().min(0).max(30 * 86_400).optional() })
   .strict();
+
+// --- Responses -------------------------------------------------------------------------------
+
+const nullableTimestamp = timestamp.nullable();
+
+export const serviceAccountResponse = z
+  .object({
+    id: z.string().regex(SERVICE_ACCOUNT_ID_PATTERN),
+    name: serviceAccountName,
+    description: z.string().nullable(),
+    tenant: z.string(),
+    client_id: z.string().meta({ description: 'The Keycloak client id the workload authenticates with' }),
+    role: z.enum(roles),
+    status: z.enum(['active', 'disabled', 'deleting']),
+    created_at: timestamp,
+    created_by: actorSchema,
+    updated_at: timestamp,
+    secret_rotated_at: nullableTimestamp,
+    secret_expires_at: nullableTimestamp.meta({ description: 'Keycloak refuses the secret after this (tenant max_secret_age_seconds)' }),
+    previous_secret_expires_at: nullableTimestamp.meta({ description: 'While in the future, the previous secret still works (grace period)' }),
+    last_used_at: nullableTimestamp,
+    access_token_ttl: z.number().int().nullable().meta({ description: 'Lifetime in force, seconds (clamped to the tenant maximum)' }),
+    access_token_ttl_requested: z.number().int().nullable(),
+    scopes: z.array(z.string()),
+    claims: z.record(z.string(), z.string()),
+    audience: z.array(z.string()),
+    rotation: z.object({
+      enabled: z.boolean(),
+      interval_days: z.number().int().nullable(),
+      grace_period_hours: z.number().int().nullable(),
+      next_rotation_at: nullableTimestamp,
+    }),
+    issuer: z.url(),
+    token_endpoint: z.url(),
+    jwks_uri: z.url(),
+  })
+  .meta({ id: 'ServiceAccount' });
+export type ServiceAccountResponse = z.output<typeof serviceAccountResponse>;
+
+export const serviceAccountWithSecretResponse = serviceAccountResponse
+  .extend({ client_secret: z.string().meta({ description: 'Shown once: store it now; it cannot be read again' }) })
+  .meta({ id: 'ServiceAccountWithSecret' });
+
+export const serviceAccountListResponse = z
+  .object({
+    items: z.array(serviceAccountResponse),
+    next_cursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page' }),
+  })
+  .meta({ id: 'ServiceAccountList' });

@@ -1,4 +1,5 @@
 import type { ServiceAccountRow } from './service-account-repository.ts';
+import type { ServiceAccountResponse } from './service-account-schemas.ts';
 
 /** Where a service account's workload gets tokens: the tenant realm's own endpoints. */
 export function tokenEndpointsFor(issuerBaseUrl: string, realm: string) {
@@ -10,15 +11,15 @@ export function tokenEndpointsFor(issuerBaseUrl: string, realm: string) {
   };
 }
 
-export function toServiceAccountResponse(row: ServiceAccountRow, issuerBaseUrl: string) {
+export function toServiceAccountResponse(row: ServiceAccountRow, issuerBaseUrl: string): ServiceAccountResponse {
   return {
     id: row.id,
     name: row.name,
     description: row.description,
     tenant: row.tenant,
     client_id: row.clientId,
-    role: row.role,
-    status: row.status,
+    role: row.role as ServiceAccountResponse['role'],
+    status: row.status as ServiceAccountResponse['status'],
     created_at: row.createdAt.toISOString(),
     created_by: { type: row.createdByType, id: row.createdById, name: row.createdByName },
     updated_at: row.updatedAt.toISOString(),
@@ -30,7 +31,7 @@ export function toServiceAccountResponse(row: ServiceAccountRow, issuerBaseUrl: 
     access_token_ttl: row.accessTokenTtl,
     access_token_ttl_requested: row.requestedAccessTokenTtl,
     scopes: row.scopes,
-    claims: row.claims,
+    claims: row.claims as Record<string, string>,
     audience: row.audiences,
     rotation: {
       enabled: row.rotationEnabled,

@@ -1,26 +1,18 @@
-// Tenant policy routes: parse, call the policy service, render.
+// Tenant policy routes: mount the operation, call the policy service, render.
 import { Router } from 'express';
 import { auditContextOf } from '../http/audit-context.ts';
 import { principalOf } from '../http/authenticate.ts';
-import { guard } from '../http/guard.ts';
+import { mount } from '../http/operation.ts';
 import type { TenantPolicyService } from './tenant-policy-service.ts';
-import { tenantParams, updateTenantPolicyBody } from './tenant-schemas.ts';
+import { tenantOperations } from './tenant-operations.ts';
 
 export function createTenantRouter(deps: { policies: TenantPolicyService }): Router {
   const router = Router();
-
-  router.get(
-    '/v1/tenants/:realm/policy',
-    guard({ params: tenantParams }, async ({ params }, _req, res) => {
-      res.json(await deps.policies.readAs(principalOf(res), params.realm));
-    }),
-  );
-
-  router.patch(
-    '/v1/tenants/:realm/policy',
-    guard({ params: tenantParams, body: updateTenantPolicyBody }, async ({ params, body }, req, res) => {
-      res.json(await deps.policies.update(principalOf(res), auditContextOf(req, res, params.realm), params.realm, body));
-    }),
-  );
+  mount(router, tenantOperations.getPolicy, async ({ params }, _req, res) => {
+    res.json(await deps.policies.readAs(principalOf(res), params.realm));
+  });
+  mount(router, tenantOperations.updatePolicy, async ({ params, body }, req, res) => {
+    res.json(await deps.policies.update(principalOf(res), auditContextOf(req, res, params.realm), params.realm, body));
+  });
   return router;
 }

@@ -14,3 +14,16 @@ export const updateTenantPolicyBody = z
   .strict()
   .refine((b) => Object.keys(b).length > 0, { message: 'give at least one field' });
 export type UpdateTenantPolicyInput = z.infer<typeof updateTenantPolicyBody>;
+
+export const tenantPolicyResponse = z
+  .object({
+    tenant: z.string(),
+    max_secret_age_seconds: z.number().int().meta({ description: 'Keycloak refuses a secret older than this' }),
+    max_grace_period_seconds: z.number().int().meta({ description: 'Longest grace period a rotation may give the previous secret' }),
+    max_access_token_ttl: z.number().int(),
+    default_access_token_ttl: z.number().int(),
+    allowed_scopes: z.array(z.string()),
+    allowed_audiences: z.array(z.string()),
+    registered_audiences: z.array(z.string()).meta({ description: 'Allowed audiences the bridge registered as resource clients of the realm' }),
+  })
+  .meta({ id: 'TenantPolicy' });

@@ -1,24 +1,19 @@
+// The RFC 8693 endpoint: a form body and OAuth errors (RFC 6749 section 5.2), outside the /v1 JSON
+// stack; the caller authenticates with its subject token, and is rate-limited per subject.
 import express, { Router, type ErrorRequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { z } from 'zod';
 import type { Principal } from '../auth/principal.ts';
+import { auditContextOf } from '../http/audit-context.ts';
 import { fromHttpError } from '../http/error-handler.ts';
 import { findNulCharacters } from '../http/guard.ts';
+import { expressPath } from '../http/operation.ts';
+import { TOKEN_EXCHANGE_GRANT } from '../keycloak/token-client.ts';
 import { invalidRequest, OAuthError, slowDown, unsupportedGrantType } from './token-exchange-errors.ts';
-import { auditContextOf } from '../http/audit-context.ts';
-import { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT } from '../keycloak/token-client.ts';
+import { tokenExchangeOperations } from './token-exchange-operations.ts';
+import { exchangeForm, type ExchangeForm } from './token-exchange-schemas.ts';
 import type { TokenExchangeService } from './token-exchange-service.ts';
 
-const list = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
-const exchangeForm = z.object({
-  grant_type: z.string(),
-  subject_token: z.string().min(1).max(16_384),
-  subject_token_type: z.literal(ACCESS_TOKEN_TYPE, { message: `must be ${ACCESS_TOKEN_TYPE}` }),
-  requested_token_type: z.literal(ACCESS_TOKEN_TYPE, { message: `only ${ACCESS_TOKEN_TYPE} can be issued` }).optional(),
-  audience: list.pipe(z.array(z.string().min(1).max(255)).min(1).max(10)),
-  scope: z.string().max(1000).optional(),
-  resource: z.unknown().optional(),
-});
+const op = tokenExchangeOperations.exchange;
 
 function noStore(res: express.Response) {
   res.set('Cache-Control', 'no-store').set('Pragma', 'no-cache');
@@ -26,9 +21,9 @@ function noStore(res: express.Response) {
 
 export function createTokenExchangeRouter(deps: { service: TokenExchangeService; ratePerMinute: number }): Router {
   const router = Router();
-  const path = '/v1/token-exchange';
+  const path = expressPath(op.path);
 
-  router.post(
+  router[op.method](
     path,
     express.urlencoded({ extended: false, limit: '32kb' }),
     async function verifySubject(req, res, next) {
@@ -63,7 +58,7 @@ export function createTokenExchangeRouter(deps: { service: TokenExchangeService;
     async function exchangeToken(req, res, next) {
       try {
         const principal = res.locals.principal as Principal;
-        const form = res.locals.exchange as z.infer<typeof exchangeForm>;
+        const form = res.locals.exchange as ExchangeForm;
         const scopes = form.scope ? form.scope.split(' ').filter(Boolean) : [];
         const token = await deps.service.exchange(
           principal,

@@ -8,9 +8,9 @@ import type { TenantScope } from '../auth/tenant-scope.ts';
 import { AppError, InsufficientRoleError, NotFoundError } from '../errors/app-error.ts';
 import { auditContextOf } from '../http/audit-context.ts';
 import { principalOf } from '../http/authenticate.ts';
-import { guard } from '../http/guard.ts';
+import { mount } from '../http/operation.ts';
+import { webhookOperations as op } from './webhook-operations.ts';
 import { toDeliveryResponse, toWebhookResponse } from './webhook-view.ts';
-import { createWebhookBody, rotateWebhookSecretBody, webhookDeliveryParams, webhookIdParams, webhookListQuery } from './webhook-schemas.ts';
 import type { WebhookService } from './webhook-service.ts';
 
 export function createWebhookRouter(deps: { webhooks: WebhookService; resolveTenant: TenantScope; audit: AuditService }): Router {
@@ -27,79 +27,58 @@ export function createWebhookRouter(deps: { webhooks: WebhookService; resolveTen
     return { tenant, context, principal };
   }
 
-  router.post(
-    '/v1/webhooks',
-    guard({ body: createWebhookBody, query: webhookListQuery }, async ({ body, query }, req, res) => {
-      const { tenant, context, principal } = await scope(req, res, query.tenant, auditActions.webhookCreated);
-      const refusal = await deps.webhooks.refuseUrl(body.url);
-      if (refusal) throw new AppError('invalid_request', `The webhook URL ${refusal}`, { errors: [{ path: 'body.url', message: refusal }] });
-      const { row, signingSecret } = await deps.webhooks.create({ tenant, url: body.url, events: body.events, createdById: principal.actor.id, createdByName: principal.actor.name });
-      await deps.audit.record(context, { action: auditActions.webhookCreated, outcome: 'success', target: { type: 'webhook', id: row.id }, details: { url: row.url, events: row.events } });
-      res.status(201).set('Location', `/v1/webhooks/${row.id}`).set('Cache-Control', 'no-store').json({ ...toWebhookResponse(row), signing_secret: signingSecret });
-    }),
-  );
+  mount(router, op.create, async ({ body, query }, req, res) => {
+    const { tenant, context, principal } = await scope(req, res, query.tenant, auditActions.webhookCreated);
+    const refusal = await deps.webhooks.refuseUrl(body.url);
+    if (refusal) throw new AppError('invalid_request', `The webhook URL ${refusal}`, { errors: [{ path: 'body.url', message: refusal }] });
+    const { row, signingSecret } = await deps.webhooks.create({ tenant, url: body.url, events: body.events, createdById: principal.actor.id, createdByName: principal.actor.name });
+    await deps.audit.record(context, { action: auditActions.webhookCreated, outcome: 'success', target: { type: 'webhook', id: row.id }, details: { url: row.url, events: row.events } });
+    res.status(201).set('Location', `/v1/webhooks/${row.id}`).set('Cache-Control', 'no-store').json({ ...toWebhookResponse(row), signing_secret: signingSecret });
+  });
 
-  router.get(
-    '/v1/webhooks',
-    guard({ query: webhookListQuery }, async ({ query }, req, res) => {
-      const { tenant } = await scope(req, res, query.tenant, 'read');
-      res.json({ items: (await deps.webhooks.list(tenant)).map(toWebhookResponse) });
-    }),
-  );
+  mount(router, op.list, async ({ query }, req, res) => {
+    const { tenant } = await scope(req, res, query.tenant, 'read');
+    res.json({ items: (await deps.webhooks.list(tenant)).map(toWebhookResponse) });
+  });
 
-  router.get(
-    '/v1/webhooks/:id/deliveries',
-    guard({ params: webhookIdParams, query: webhookListQuery }, async ({ params, query }, req, res) => {
-      const { tenant } = await scope(req, res, query.tenant, 'read');
-      await deps.webhooks.findOrThrow(tenant, params.id);
-      res.json({ items: (await deps.webhooks.deliveries(params.id)).map(toDeliveryResponse) });
-    }),
-  );
+  mount(router, op.deliveries, async ({ params, query }, req, res) => {
+    const { tenant } = await scope(req, res, query.tenant, 'read');
+    await deps.webhooks.findOrThrow(tenant, params.id);
+    res.json({ items: (await deps.webhooks.deliveries(params.id)).map(toDeliveryResponse) });
+  });
 
-  router.post(
-    '/v1/webhooks/:id/rotate-secret',
-    guard({ params: webhookIdParams, query: webhookListQuery, body: rotateWebhookSecretBody }, async ({ params, query, body }, req, res) => {
-      const { tenant, context } = await scope(req, res, query.tenant, auditActions.webhookSecretRotated);
-      const { row, signingSecret } = await deps.webhooks.rotateSecret(tenant, params.id, body.overlap_seconds);
-      await deps.audit.record(context, {
-        action: auditActions.webhookSecretRotated, outcome: 'success', target: { type: 'webhook', id: row.id },
-        details: { overlap_seconds: body.overlap_seconds, overlap_ends_at: row.previousSigningSecretExpiresAt?.toISOString() ?? null },
-      });
-      res.set('Cache-Control', 'no-store').json({ ...toWebhookResponse(row), signing_secret: signingSecret });
-    }),
-  );
+  mount(router, op.rotateSecret, async ({ params, query, body }, req, res) => {
+    const { tenant, context } = await scope(req, res, query.tenant, auditActions.webhookSecretRotated);
+    const { row, signingSecret } = await deps.webhooks.rotateSecret(tenant, params.id, body.overlap_seconds);
+    await deps.audit.record(context, {
+      action: auditActions.webhookSecretRotated, outcome: 'success', target: { type: 'webhook', id: row.id },
+      details: { overlap_seconds: body.overlap_seconds, overlap_ends_at: row.previousSigningSecretExpiresAt?.toISOString() ?? null },
+    });
+    res.set('Cache-Control', 'no-store').json({ ...toWebhookResponse(row), signing_secret: signingSecret });
+  });
 
-  router.post(
-    '/v1/webhooks/:id/ping',
-    guard({ params: webhookIdParams, query: webhookListQuery }, async ({ params, query }, req, res) => {
-      const { tenant, context } = await scope(req, res, query.tenant, auditActions.webhookPinged);
-      const delivery = await deps.webhooks.ping(tenant, params.id);
-      await deps.audit.record(context, { action: auditActions.webhookPinged, outcome: 'success', target: { type: 'webhook', id: params.id }, details: { delivery_id: delivery.id } });
-      res.status(202).json(toDeliveryResponse(delivery));
-    }),
-  );
+  mount(router, op.ping, async ({ params, query }, req, res) => {
+    const { tenant, context } = await scope(req, res, query.tenant, auditActions.webhookPinged);
+    const delivery = await deps.webhooks.ping(tenant, params.id);
+    await deps.audit.record(context, { action: auditActions.webhookPinged, outcome: 'success', target: { type: 'webhook', id: params.id }, details: { delivery_id: delivery.id } });
+    res.status(202).json(toDeliveryResponse(delivery));
+  });
 
-  router.post(
-    '/v1/webhooks/:id/deliveries/:delivery_id/redeliver',
-    guard({ params: webhookDeliveryParams, query: webhookListQuery }, async ({ params, query }, req, res) => {
-      const { tenant, context } = await scope(req, res, query.tenant, auditActions.webhookRedelivered);
-      const { before, after } = await deps.webhooks.redeliver(tenant, params.id, params.delivery_id);
-      await deps.audit.record(context, {
-        action: auditActions.webhookRedelivered, outcome: 'success', target: { type: 'webhook', id: params.id },
-        details: { delivery_id: after.id, event: after.event, previous_status: before.status, previous_attempts: before.attempts },
-      });
-      res.status(202).json(toDeliveryResponse(after));
-    }),
-  );
+  mount(router, op.redeliver, async ({ params, query }, req, res) => {
+    const { tenant, context } = await scope(req, res, query.tenant, auditActions.webhookRedelivered);
+    const { before, after } = await deps.webhooks.redeliver(tenant, params.id, params.delivery_id);
+    await deps.audit.record(context, {
+      action: auditActions.webhookRedelivered, outcome: 'success', target: { type: 'webhook', id: params.id },
+      details: { delivery_id: after.id, event: after.event, previous_status: before.status, previous_attempts: before.attempts },
+    });
+    res.status(202).json(toDeliveryResponse(after));
+  });
 
-  router.delete(
-    '/v1/webhooks/:id',
-    guard({ params: webhookIdParams, query: webhookListQuery }, async ({ params, query }, req, res) => {
-      const { tenant, context } = await scope(req, res, query.tenant, auditActions.webhookDeleted);
-      if (!(await deps.webhooks.remove(tenant, params.id))) throw new NotFoundError('not_found', 'No such webhook in this tenant');
-      await deps.audit.record(context, { action: auditActions.webhookDeleted, outcome: 'success', target: { type: 'webhook', id: params.id } });
-      res.status(204).end();
-    }),
-  );
+  mount(router, op.remove, async ({ params, query }, req, res) => {
+    const { tenant, context } = await scope(req, res, query.tenant, auditActions.webhookDeleted);
+    if (!(await deps.webhooks.remove(tenant, params.id))) throw new NotFoundError('not_found', 'No such webhook in this tenant');
+    await deps.audit.record(context, { action: auditActions.webhookDeleted, outcome: 'success', target: { type: 'webhook', id: params.id } });
+    res.status(204).end();
+  });
   return router;
 }

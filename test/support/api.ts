@@ -1,4 +1,7 @@
-// A small client for the bridge's API as a portal backend or CI job would call it.
+// A small client for the bridge's API as a portal backend or CI job would call it. Every answer
+// is checked against the app's published contract (contract.ts) before the test sees it.
+import { expectConforms } from './contract.ts';
+
 export interface ApiResponse {
   status: number;
   headers: Headers;
@@ -18,7 +21,9 @@ export function apiClient(baseUrl: string, token: string) {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();
-    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+    const received = { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+    await expectConforms(baseUrl, method, path, received);
+    return received;
   }
   return {
     authorization: `Bearer ${token}`,
