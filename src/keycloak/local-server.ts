@@ -8,7 +8,7 @@ import path from 'node:path';
 import { findJdk } from './find-jdk.ts';
 import { BRIDGE_ADMIN_CLIENT_ID, ensureBridgeAdminClient, grantBridgeRealmAccess, importRealm, type AdminCredentials } from './keycloak-bootstrap.ts';
 import { prepareDistribution } from './keycloak-distribution.ts';
-import { spawnGuarded } from './process-guardian.ts';
+import { spawnGuarded } from '../lib/process-guardian.ts';
 
 export { grantBridgeRealmAccess, importRealm } from './keycloak-bootstrap.ts';
 
