@@ -113,7 +113,6 @@ export function createDependencies(input: {
     webhooks,
     audit,
     logger,
-    refreshStatistics: () => db.refreshStatistics(),
     purgeIdempotencyKeys: () => idempotency.purgeExpired(),
   });
   const reconciler = new Reconciler({

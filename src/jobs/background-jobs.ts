@@ -23,7 +23,6 @@ export interface BackgroundJobsDeps {
   webhooks: WebhookService;
   audit: AuditService;
   logger: Logger;
-  refreshStatistics: () => Promise<void>;
   /** Deletes Idempotency-Key records past their 24 hours. */
   purgeIdempotencyKeys: () => Promise<number>;
 }
@@ -59,7 +58,7 @@ export class BackgroundJobs {
         const rotated: string[] = [];
         for (const { id } of claimed) {
           const row = await tx.serviceAccount.findUniqueOrThrow({ where: { id } });
-          // Through tx: PGlite has a single connection, which this transaction holds.
+          // Through tx: one connection serves the whole claim instead of taking another from the pool.
           const policy = await tx.tenant.findUnique({
             where: { realm: row.tenant },
             select: { maxSecretAgeSeconds: true, maxGracePeriodSeconds: true, maxAccessTokenTtl: true, defaultAccessTokenTtl: true, allowedScopes: true, allowedAudiences: true },
@@ -138,21 +137,12 @@ export class BackgroundJobs {
     return total;
   }
 
-  private statisticsRefreshedAt = 0;
-
-  private async refreshStatisticsEvery(intervalMs: number): Promise<void> {
-    if (Date.now() - this.statisticsRefreshedAt < intervalMs) return;
-    await this.deps.refreshStatistics();
-    this.statisticsRefreshedAt = Date.now();
-  }
-
   async runOnce(): Promise<void> {
     const steps: Array<[string, () => Promise<unknown>]> = [
       ['rotations', () => this.rotateDue()],
       ['expiry notices', () => this.notifyExpiries()],
       ['usage', () => this.collectUsage()],
       ['webhooks', () => this.dispatchWebhooks()],
-      ['statistics', () => this.refreshStatisticsEvery(10 * 60_000)],
       ['idempotency keys', () => this.deps.purgeIdempotencyKeys()],
     ];
     for (const [name, step] of steps) {
