@@ -203,13 +203,17 @@ async function waitUntilReady(input: {
   port: number;
   credentials: Credentials;
   deadline: number;
-  exited: () => number | null | undefined;
+  /** Resolves with the exit code when the server process has exited. */
+  exited: Promise<number | null>;
   describeFailure: (what: string) => Promise<EmbeddedPostgresStartError>;
 }): Promise<string> {
   const { credentials } = input;
+  let exitCode: number | null | undefined;
+  void input.exited.then((code) => {
+    exitCode = code;
+  });
   for (;;) {
-    const code = input.exited();
-    if (code !== undefined) throw await input.describeFailure(`PostgreSQL exited with code ${code} while starting`);
+    if (exitCode !== undefined) throw await input.describeFailure(`PostgreSQL exited with code ${exitCode} while starting`);
     if (Date.now() > input.deadline) throw await input.describeFailure('PostgreSQL was not ready in time');
     const client = new pg.Client({
       host: '127.0.0.1',
@@ -222,8 +226,18 @@ async function waitUntilReady(input: {
     client.on('error', () => undefined);
     try {
       await client.connect();
-    } catch {
+    } catch (error) {
       await client.end().catch(() => undefined);
+      // Not listening yet, still starting up (57P03), or too busy to answer in time: try again.
+      // Anything else (a wrong password in credentials.json, say) will not pass by waiting.
+      const code = (error as { code?: unknown }).code;
+      const transient = code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === '57P03' || /timeout/i.test((error as Error).message);
+      if (!transient) {
+        // Another server on the port answers before ours has failed to bind it: ours exits soon.
+        const exit = await Promise.race([input.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2_000))]);
+        if (exit !== undefined) throw await input.describeFailure(`PostgreSQL exited with code ${exit} while starting`);
+        throw await input.describeFailure(`cannot connect to PostgreSQL: ${(error as Error).message}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 50));
       continue;
     }
@@ -280,10 +294,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     stopSignal: 'SIGINT',
     ...(account && { uid: account.uid, gid: account.gid }),
   });
-  let exitCode: number | null | undefined;
-  void server.exited.then((code) => {
-    exitCode = code;
-  });
   const stop = () => server.stop(30_000);
 
   let version: string;
@@ -292,7 +302,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       port,
       credentials,
       deadline: Date.now() + (options.startTimeoutMs ?? 60_000),
-      exited: () => exitCode,
+      exited: server.exited,
       describeFailure: async (what) => new EmbeddedPostgresStartError(`${what}:\n${await tail(logFile, 20)}`),
     });
   } catch (error) {
