@@ -1,16 +1,18 @@
 // The embedded PostgreSQL: its own life cycle, and the bridge (src/main.ts, as `npm start` runs it)
 // starting, reusing and stopping it, including when the bridge is SIGKILLed.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { repoRoot } from '../../src/config.ts';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.ts';
+import { ensureBridgeAdminClient, grantBridgeRealmAccess } from '../../src/keycloak/keycloak-bootstrap.ts';
 import { freePort } from '../support/free-port.ts';
-import { testKeycloak } from '../support/keycloak.ts';
+import { clientCredentialsGrant, createTestRealm, testKeycloak } from '../support/keycloak.ts';
 
 /** Running, not merely a zombie waiting for a reaper (PID 1 in a container may never reap it). */
 function isAlive(pid: number): boolean {
@@ -94,6 +96,24 @@ describe('startEmbeddedPostgres', () => {
 });
 
 describe('the bridge with its embedded PostgreSQL', () => {
+  // The bridge registers every realm its admin client may manage at start; other test files
+  // create and delete realms meanwhile, so this bridge gets an admin client of its own that
+  // manages one realm only.
+  const admin = { clientId: `sa-bridge-epg-${randomBytes(3).toString('hex')}`, clientSecret: randomBytes(24).toString('base64url') };
+  beforeAll(async () => {
+    const kc = testKeycloak();
+    const realm = await createTestRealm('epg');
+    await ensureBridgeAdminClient(kc.url, kc.bootstrapAdmin, admin);
+    await grantBridgeRealmAccess(kc.url, kc.bootstrapAdmin, admin.clientId, realm.realm);
+    return async () => {
+      await realm.remove();
+      const token = (await clientCredentialsGrant(kc.url, 'master', kc.bootstrapAdmin.clientId, kc.bootstrapAdmin.clientSecret)).access_token;
+      const headers = { authorization: `Bearer ${token}` };
+      const [client] = (await (await fetch(`${kc.url}/admin/realms/master/clients?clientId=${admin.clientId}`, { headers })).json()) as Array<{ id: string }>;
+      if (client) await (await fetch(`${kc.url}/admin/realms/master/clients/${client.id}`, { method: 'DELETE', headers })).body?.cancel();
+    };
+  });
+
   function startBridge(dataDir: string, port: number): { bridge: ChildProcess; output: () => string; exited: Promise<number | null> } {
     const kc = testKeycloak();
     const bridge = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/main.ts')], {
@@ -104,8 +124,8 @@ describe('the bridge with its embedded PostgreSQL', () => {
         DATA_DIR: dataDir,
         PORT: String(port),
         KEYCLOAK_URL: kc.url,
-        KEYCLOAK_ADMIN_CLIENT_ID: kc.bridgeAdmin.clientId,
-        KEYCLOAK_ADMIN_CLIENT_SECRET: kc.bridgeAdmin.clientSecret,
+        KEYCLOAK_ADMIN_CLIENT_ID: admin.clientId,
+        KEYCLOAK_ADMIN_CLIENT_SECRET: admin.clientSecret,
         RECONCILE_INTERVAL_MS: '0',
         JOBS_INTERVAL_MS: '0',
       },
@@ -141,6 +161,7 @@ describe('the bridge with its embedded PostgreSQL', () => {
       const postmaster = (await postmasterPid(pgData))!;
       expect(isAlive(postmaster)).toBe(true);
       expect(first.output()).toContain('migrations: applied');
+      expect(first.output()).toMatch(/"realms":\["t-epg-[0-9a-f]+"\]/);
 
       first.bridge.kill('SIGKILL');
       expect(await waitFor(() => !isAlive(postmaster), 10_000)).toBe(true);
