@@ -112,7 +112,7 @@ async function findBinaries(): Promise<{ initdb: string; postgres: string }> {
 }
 
 /** As root: the OS user the server runs as, created when missing. Otherwise: none (this user). */
-async function serverAccount(log: (msg: string) => void): Promise<OsAccount | undefined> {
+async function findServerAccount(log: (msg: string) => void): Promise<OsAccount | undefined> {
   if (process.getuid?.() !== 0) return undefined;
   const lookUp = async (): Promise<OsAccount> => {
     const [uid, gid] = await Promise.all([run('id', ['-u', SERVER_OS_USER]), run('id', ['-g', SERVER_OS_USER])]);
@@ -258,7 +258,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const dir = path.resolve(options.dir);
   const dataDir = path.join(dir, 'data');
   const logFile = path.join(dir, 'postgres.log');
-  const account = await serverAccount(log);
+  const account = await findServerAccount(log);
   // Folders above <dir> get the usual mode; the server's user must be able to enter <dir>, nobody
   // else needs to list it.
   await mkdir(path.dirname(dir), { recursive: true });
