@@ -1,6 +1,7 @@
 // What every benchmark needs: a Keycloak (the local launcher on its own ports and data dir, or
 // KEYCLOAK_URL with BENCH_ADMIN_CLIENT_ID/SECRET and KEYCLOAK_ADMIN_CLIENT_SECRET), a fresh
-// realm with a tenant-admin, the database (PGlite, or DATABASE_URL) and the app on a free port.
+// realm with a tenant-admin, the database (a fresh embedded PostgreSQL, or DATABASE_URL) and the
+// app on a free port.
 import os from 'node:os';
 import * as oidc from 'openid-client';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { loadConfig, repoRoot } from '../src/config.ts';
 import { openDatabase } from '../src/db/client.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded-postgres.ts';
 import { buildAppFrom, createDependencies } from '../src/dependencies.ts';
 import { grantBridgeRealmAccess, importRealm, startLocalKeycloak, type LocalKeycloak } from '../src/local-keycloak/local-server.ts';
 import { renderTenantRealm } from '../src/local-keycloak/realm-template.ts';
@@ -77,8 +79,10 @@ export async function startBenchEnvironment(options: { env?: Record<string, stri
   await importRealm(kcUrl, bootstrap, representation);
   await grantBridgeRealmAccess(kcUrl, bootstrap, bridge.clientId, realm);
 
-  const dbDir = path.join(repoRoot, '.data', 'bench', `pglite-${realm}`);
-  const db = await openDatabase(env.DATABASE_URL ? { kind: 'postgres', url: env.DATABASE_URL } : { kind: 'pglite', dataDir: dbDir });
+  const dbDir = path.join(repoRoot, '.data', 'bench', `postgres-${realm}`);
+  let embedded: EmbeddedPostgres | undefined;
+  if (!env.DATABASE_URL) embedded = await startEmbeddedPostgres({ dir: dbDir, env, log: (m) => console.error(`[bench] ${m}`) });
+  const db = await openDatabase({ kind: 'postgres', url: env.DATABASE_URL ?? embedded!.url });
   const config = loadConfig({
     KEYCLOAK_URL: kcUrl,
     KEYCLOAK_ADMIN_CLIENT_ID: bridge.clientId,
@@ -110,6 +114,7 @@ export async function startBenchEnvironment(options: { env?: Record<string, stri
       server.closeAllConnections();
       server.close();
       await db.close();
+      await embedded?.stop();
       await fetch(`${kcUrl}/admin/realms/${realm}`, {
         method: 'DELETE',
         headers: { authorization: `Bearer ${await token(kcUrl, 'master', { grant_type: 'client_credentials', client_id: bootstrap.clientId, client_secret: bootstrap.clientSecret })}` },

@@ -74,7 +74,7 @@ try {
   ]);
   console.log(`p50 overhead: ${(percentile(bridgeTimes, 50) - percentile(directTimes, 50)).toFixed(2)} ms (target < 5)`);
   console.log(`throughput at concurrency ${concurrency}: direct ${directRate.toFixed(0)}/s, bridge ${bridgeRate.toFixed(0)}/s, ratio ${(bridgeRate / directRate).toFixed(3)} (target >= 0.9)`);
-  console.log(`database: ${process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'PGlite'}`);
+  console.log(`database: ${process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'embedded PostgreSQL'}`);
 } finally {
   await bench.close();
 }

@@ -29,6 +29,7 @@ const envSchema = z
     BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(65_536),
 
     DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+    EMBEDDED_POSTGRES_PORT: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).max(65535).optional()),
 
     KEYCLOAK_URL: optionalString.pipe(httpUrl.optional()),
     KEYCLOAK_PUBLIC_URL: optionalString.pipe(httpUrl.optional()),
@@ -95,7 +96,8 @@ export interface Config {
   dataDir: string;
   trustProxy: boolean;
   bodyLimitBytes: number;
-  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+  /** `embedded`: the bridge starts its own PostgreSQL with its data under dir (port: undefined = a free one). */
+  database: { kind: 'postgres'; url: string } | { kind: 'embedded'; dir: string; port: number | undefined };
   keycloak: {
     /** Absent: the bridge starts its own local Keycloak (the embedded default). */
     url: string | undefined;
@@ -134,7 +136,7 @@ export interface Config {
   /** The lowest maximum secret age a cpi-admin may set for a tenant. */
   minSecretAgeSeconds: number;
   webhooks: { maxAttempts: number; backoffBaseMs: number; timeoutMs: number; allowInsecureUrls: boolean };
-  /** Environment handed to child processes (the local Keycloak). */
+  /** Environment handed to child processes (the local Keycloak; PATH only to the embedded PostgreSQL). */
   childEnv: NodeJS.ProcessEnv;
 }
 
@@ -163,7 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL }
-      : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
+      : { kind: 'embedded', dir: path.join(dataDir, 'postgres'), port: e.EMBEDDED_POSTGRES_PORT },
     keycloak: {
       url: e.KEYCLOAK_URL,
       publicUrl: e.KEYCLOAK_PUBLIC_URL,

@@ -155,7 +155,6 @@ export function createDependencies(input: { config: Config; logger: Logger; db: 
     usage: { repository: serviceAccountRepository, tenants: tenantRepository, events: loginEvents },
     dispatcher: createWebhookDispatcher({ repository: webhookRepository, secrets, logger, options: config.webhooks }),
     logger,
-    refreshStatistics: () => db.refreshStatistics(),
     purgeIdempotencyKeys: () => idempotency.purgeExpired(),
   });
   const reconciler = new Reconciler({

@@ -1,11 +1,12 @@
-// Entry point: config -> Keycloak (existing, or the local one) -> database -> app -> listen,
-// and a graceful shutdown that stops everything it started.
+// Entry point: config -> Keycloak (existing, or the local one) and database (existing, or the
+// embedded PostgreSQL) -> app -> listen, and a graceful shutdown that stops everything it started.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { InvalidConfigError, loadConfig, type Config } from './config.ts';
 import { describeTarget, openDatabase, type Database } from './db/client.ts';
+import { PostgresBinariesMissingError, PostgresDirectoryUnreachableError, startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres.ts';
 import { buildAppFrom, createDependencies, type KeycloakConnection } from './dependencies.ts';
 import { JdkNotFoundError } from './local-keycloak/find-jdk.ts';
 import { startLocalKeycloak, type LocalKeycloak } from './local-keycloak/local-server.ts';
@@ -42,6 +43,25 @@ async function connectKeycloak(config: Config, logger: Logger): Promise<{ connec
   };
 }
 
+async function connectDatabase(config: Config, logger: Logger, started: (embedded: EmbeddedPostgres) => void): Promise<Database> {
+  const options = { log: (msg: string) => logger.info(msg), engineLog: (msg: string) => logger.debug({ engine: msg }, 'schema engine') };
+  if (config.database.kind === 'postgres') {
+    const db = await openDatabase(config.database, options);
+    logger.info({ database: describeTarget(config.database) }, 'database ready');
+    return db;
+  }
+  const embedded = await startEmbeddedPostgres({
+    dir: config.database.dir,
+    port: config.database.port,
+    env: config.childEnv,
+    log: (msg) => logger.info(msg),
+  });
+  started(embedded);
+  const db = await openDatabase({ kind: 'postgres', url: embedded.url }, options);
+  logger.info({ database: `embedded PostgreSQL ${embedded.version} on 127.0.0.1:${embedded.port}`, dataDir: embedded.dataDir }, 'database ready');
+  return db;
+}
+
 /** The embedded default keeps a generated key, so sealed values (idempotent replies, webhook and
  * exchange-client secrets) survive restarts. */
 async function loadServerKey(config: Config): Promise<Buffer> {
@@ -74,6 +94,7 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
 
   let local: LocalKeycloak | undefined;
+  let embeddedPostgres: EmbeddedPostgres | undefined;
   let db: Database | undefined;
   let server: Server | undefined;
   let reconciler: { stop(): Promise<void> } | undefined;
@@ -96,7 +117,10 @@ async function main(): Promise<void> {
     await audit?.flush();
     await jobs?.stop();
     await db?.close().catch((err: unknown) => logger.warn({ err }, 'closing the database failed'));
-    await local?.stop().catch((err: unknown) => logger.warn({ err }, 'stopping Keycloak failed'));
+    await Promise.all([
+      embeddedPostgres?.stop().catch((err: unknown) => logger.warn({ err }, 'stopping PostgreSQL failed')),
+      local?.stop().catch((err: unknown) => logger.warn({ err }, 'stopping Keycloak failed')),
+    ]);
     logger.info('stopped');
     process.exit(exitCode);
   }
@@ -104,15 +128,24 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
   try {
-    const [keycloak, database] = await Promise.all([
-      connectKeycloak(config, logger),
-      openDatabase(config.database, { log: (msg) => logger.info(msg), engineLog: (msg) => logger.debug({ engine: msg }, 'schema engine') }),
+    // Both are awaited even when one fails, so that shutdown stops whatever the other started.
+    const [keycloakStart, databaseStart] = await Promise.allSettled([
+      connectKeycloak(config, logger).then((keycloak) => {
+        local = keycloak.local;
+        return keycloak;
+      }),
+      connectDatabase(config, logger, (embedded) => {
+        embeddedPostgres = embedded;
+      }).then((database) => {
+        db = database;
+        return database;
+      }),
     ]);
-    local = keycloak.local;
-    db = database;
-    logger.info({ database: describeTarget(config.database) }, 'database ready');
+    if (keycloakStart.status === 'rejected') throw keycloakStart.reason;
+    if (databaseStart.status === 'rejected') throw databaseStart.reason;
+    const keycloak = keycloakStart.value;
 
-    const deps = createDependencies({ config, logger, db, keycloak: keycloak.connection, serverKey: await loadServerKey(config) });
+    const deps = createDependencies({ config, logger, db: databaseStart.value, keycloak: keycloak.connection, serverKey: await loadServerKey(config) });
     audit = deps.audit;
     const realms = await deps.tenants.syncFromKeycloak();
     logger.info({ realms }, 'tenants registered');
@@ -136,8 +169,10 @@ async function main(): Promise<void> {
     server.headersTimeout = 66_000;
     logger.info({ url: `http://${config.host}:${config.port}`, startupMs: Date.now() - startedAt }, 'sa-bridge listening');
   } catch (error) {
-    // A missing JDK is a setup problem with one fix: say it in one line, without a stack.
-    if (error instanceof JdkNotFoundError) console.error(`sa-bridge: ${error.message}`);
+    // A missing JDK or PostgreSQL binary, or a DATA_DIR the postgres OS user cannot enter, is a
+    // setup problem with one fix: say it in one line, without a stack.
+    const setupProblem = error instanceof JdkNotFoundError || error instanceof PostgresBinariesMissingError || error instanceof PostgresDirectoryUnreachableError;
+    if (setupProblem) console.error(`sa-bridge: ${error.message}`);
     else logger.fatal({ err: error }, 'start failed');
     await shutdown('start failed', 1);
   }

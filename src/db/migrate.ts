@@ -9,10 +9,9 @@
 // - It hands each migration file to the adapter's executeScript(). @prisma/adapter-pg splits the
 //   script on every ";" and runs the pieces one by one outside a transaction, so a failing
 //   migration leaves half its statements applied (and a ";" inside a string or a $$ body breaks
-//   it). pglite-prisma-adapter 0.7.2 does not await its exec(), so a failing migration is recorded
-//   as applied and its error escapes as an unhandled rejection. `wholeScriptMigrations` replaces
-//   executeScript with one simple-protocol query per file, which PostgreSQL runs as one implicit
-//   transaction: a migration applies completely or not at all, as with the native engine.
+//   it). `wholeScriptMigrations` replaces executeScript with one simple-protocol query per file,
+//   which PostgreSQL runs as one implicit transaction: a migration applies completely or not at
+//   all, as with the native engine.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -61,7 +60,7 @@ export async function readMigrations(migrationsDir: string): Promise<MigrationLi
  * Wraps an adapter factory so that every migration file is sent to the database as ONE query
  * (see the top of this file for why). `runScript` must send the text unchanged over the simple
  * query protocol, on the connection the engine uses: `pool.query(sql)` on a one-connection pg
- * pool, or `pglite.exec(sql)`.
+ * pool.
  */
 export function wholeScriptMigrations(
   factory: SqlMigrationAwareDriverAdapterFactory,
@@ -120,7 +119,7 @@ export async function applyMigrations(
 }
 
 function asDriverAdapterError(error: unknown): unknown {
-  // PostgreSQL errors from pg and PGlite carry the SQLSTATE; the engine turns them into readable
+  // PostgreSQL errors from pg carry the SQLSTATE; the engine turns them into readable
   // messages (e.g. "No such table: x") and stores them in _prisma_migrations.logs.
   const e = error as { code?: unknown; severity?: unknown; message?: unknown; detail?: unknown; column?: unknown; hint?: unknown };
   if (!(error instanceof Error) || typeof e.code !== 'string' || !/^[0-9A-Z]{5}$/.test(e.code)) return error;

@@ -14,18 +14,13 @@ export interface BackgroundJobsDeps {
   usage: CollectUsageDeps;
   dispatcher: WebhookDispatcher;
   logger: Logger;
-  refreshStatistics: () => Promise<void>;
   /** Deletes Idempotency-Key records past their 24 hours. */
   purgeIdempotencyKeys: () => Promise<number>;
 }
 
-const STATISTICS_INTERVAL_MS = 10 * 60_000;
-
 export type BackgroundJobs = ReturnType<typeof createBackgroundJobs>;
 
 export function createBackgroundJobs(deps: BackgroundJobsDeps) {
-  let statisticsRefreshedAt = 0;
-
   async function dispatchWebhooks(maxRounds = 10): Promise<number> {
     let total = 0;
     for (let round = 0; round < maxRounds; round += 1) {
@@ -34,12 +29,6 @@ export function createBackgroundJobs(deps: BackgroundJobsDeps) {
       if (sent === 0) break;
     }
     return total;
-  }
-
-  async function refreshStatistics(): Promise<void> {
-    if (Date.now() - statisticsRefreshedAt < STATISTICS_INTERVAL_MS) return;
-    await deps.refreshStatistics();
-    statisticsRefreshedAt = Date.now();
   }
 
   const jobs = {
@@ -55,7 +44,6 @@ export function createBackgroundJobs(deps: BackgroundJobsDeps) {
       ['expiry notices', () => jobs.notifyExpiries()],
       ['usage', () => jobs.collectUsage()],
       ['webhooks', () => jobs.dispatchWebhooks()],
-      ['statistics', refreshStatistics],
       ['idempotency keys', deps.purgeIdempotencyKeys],
     ];
     for (const [name, step] of steps) {

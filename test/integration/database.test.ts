@@ -1,12 +1,12 @@
-// The database layer against real databases: PGlite always, PostgreSQL when TEST_DATABASE_URL is
-// set. Migrations run through Prisma's WebAssembly schema engine (src/db/migrate.ts).
+// The database layer against a real PostgreSQL (the run's embedded server, or TEST_DATABASE_URL).
+// Migrations run through Prisma's WebAssembly schema engine (src/db/migrate.ts).
 import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { defaultMigrationsDir, describeTarget, openDatabase, type Database } from '../../src/db/client.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
-import { createScratchTarget, createTestDatabase, databaseKinds, type DatabaseKind } from '../support/database.ts';
+import { createScratchTarget, createTestDatabase } from '../support/database.ts';
 
 // Every folder in prisma/migrations, in the order the engine applies them.
 const migrationNames = (await readdir(defaultMigrationsDir, { withFileTypes: true }))
@@ -15,14 +15,14 @@ const migrationNames = (await readdir(defaultMigrationsDir, { withFileTypes: tru
   .sort();
 const upToDate = `migrations: database is up to date (${migrationNames.length} known)`;
 
-async function freshDatabase(kind: DatabaseKind): Promise<Database> {
-  const { db, drop } = await createTestDatabase(kind);
+async function freshDatabase(): Promise<Database> {
+  const { db, drop } = await createTestDatabase();
   onTestFinished(() => drop());
   return db;
 }
 
-async function scratch(kind: DatabaseKind) {
-  const target = await createScratchTarget(kind);
+async function scratch() {
+  const target = await createScratchTarget();
   onTestFinished(() => target.remove());
   return target;
 }
@@ -68,9 +68,9 @@ function serviceAccount(id: string, name: string, overrides: Partial<Prisma.Serv
 
 type MigrationRow = { migration_name: string; finished_at: Date | null; rolled_back_at: Date | null; applied_steps_count: number; logs: string | null };
 
-describe.each(databaseKinds)('database on %s', (kind) => {
+describe('database on PostgreSQL', () => {
   it('when an empty database is opened, then the migrations create the tables and each gets one finished row in _prisma_migrations', async () => {
-    const target = await scratch(kind);
+    const target = await scratch();
     const logs: string[] = [];
     const db = await openDatabase(target.target, { log: (msg) => logs.push(msg) });
     onTestFinished(() => db.close());
@@ -94,7 +94,7 @@ describe.each(databaseKinds)('database on %s', (kind) => {
   });
 
   it('when the migrations are applied to a database that has them, then nothing is applied and the history is unchanged', async () => {
-    const target = await scratch(kind);
+    const target = await scratch();
     await (await openDatabase(target.target)).close();
     const before = await target.query<MigrationRow & { started_at: Date }>('SELECT * FROM _prisma_migrations');
 
@@ -106,7 +106,7 @@ describe.each(databaseKinds)('database on %s', (kind) => {
   });
 
   it('when a tenant and a service account are written, then every field written reads back and the defaults are filled in', async () => {
-    const db = await freshDatabase(kind);
+    const db = await freshDatabase();
     const rotated = new Date('2026-11-01T10:00:00.123Z');
 
     await db.prisma.tenant.create({ data: tenant });
@@ -145,7 +145,7 @@ describe.each(databaseKinds)('database on %s', (kind) => {
   });
 
   it('when a service account names a tenant that does not exist, then the foreign key refuses it', async () => {
-    const db = await freshDatabase(kind);
+    const db = await freshDatabase();
 
     await expect(db.prisma.serviceAccount.create({ data: serviceAccount('sa_0000000000000000000009', 'orphan') })).rejects.toMatchObject({
       code: 'P2003',
@@ -154,7 +154,7 @@ describe.each(databaseKinds)('database on %s', (kind) => {
   });
 
   it('when a second live service account takes a name in the same tenant, then the partial unique index refuses it until the first is deleted', async () => {
-    const db = await freshDatabase(kind);
+    const db = await freshDatabase();
     await db.prisma.tenant.createMany({ data: [tenant, { realm: 'globex', displayName: 'Globex' }] });
     await db.prisma.serviceAccount.create({ data: serviceAccount('sa_00000000000000000000a1', 'ci') });
 
@@ -184,7 +184,7 @@ describe.each(databaseKinds)('database on %s', (kind) => {
   });
 
   it('when the database is open, then ping succeeds, and when it is closed, then ping rejects and closing again is harmless', async () => {
-    const db = await freshDatabase(kind);
+    const db = await freshDatabase();
 
     await expect(db.ping()).resolves.toBeUndefined();
     await db.close();
@@ -194,7 +194,7 @@ describe.each(databaseKinds)('database on %s', (kind) => {
   });
 
   it('when a migration fails, then opening rejects naming it, none of its statements stay applied, and it blocks later starts', async () => {
-    const target = await scratch(kind);
+    const target = await scratch();
     const { dir, broken } = await migrationsWithBrokenOne();
 
     await expect(openDatabase(target.target, { migrationsDir: dir })).rejects.toThrow(
@@ -211,8 +211,8 @@ describe.each(databaseKinds)('database on %s', (kind) => {
     await expect(openDatabase(target.target, { migrationsDir: dir })).rejects.toThrow(/P3009|failed migrations/);
   });
 
-  it.runIf(kind === 'postgres')('when two processes start at once on a fresh database, then the migration is applied exactly once', async () => {
-    const target = await scratch(kind);
+  it('when two processes start at once on a fresh database, then the migration is applied exactly once', async () => {
+    const target = await scratch();
     const logs: string[] = [];
     const log = (msg: string) => logs.push(msg);
 
@@ -226,35 +226,11 @@ describe.each(databaseKinds)('database on %s', (kind) => {
   });
 });
 
-describe('PGlite in a data directory', () => {
-  it('when the directory does not exist yet, then it is created, and when the database is reopened, then the rows are still there and nothing is re-applied', async () => {
-    const dataDir = path.join(await tempDir(), 'nested', 'pglite');
-    const first = await openDatabase({ kind: 'pglite', dataDir });
-    await first.prisma.tenant.create({ data: tenant });
-    await first.close();
-
-    const logs: string[] = [];
-    const second = await openDatabase({ kind: 'pglite', dataDir }, { log: (msg) => logs.push(msg) });
-    onTestFinished(() => second.close());
-
-    expect(await second.prisma.tenant.findMany({ select: { realm: true, displayName: true } })).toEqual([tenant]);
-    expect(logs).toContain(upToDate);
-    expect(await second.prisma.$queryRaw`SELECT migration_name FROM _prisma_migrations ORDER BY migration_name`).toEqual(
-      migrationNames.map((name) => ({ migration_name: name })),
-    );
-  });
-});
-
 describe('describeTarget', () => {
   it('when the target is PostgreSQL with credentials, then the description names host, port and database but no secret', () => {
     const text = describeTarget({ kind: 'postgres', url: 'postgres://bridge:s3cr3t-pw@db.internal:6543/sa_bridge?sslmode=require&password=other-secret' });
 
     expect(text).toBe('PostgreSQL at db.internal:6543/sa_bridge');
     expect(text).not.toMatch(/s3cr3t|other-secret|bridge:/);
-  });
-
-  it('when the target is PGlite, then the description says where it lives', () => {
-    expect(describeTarget({ kind: 'pglite', dataDir: null })).toBe('PGlite in memory');
-    expect(describeTarget({ kind: 'pglite', dataDir: '/srv/data/db' })).toBe('PGlite at /srv/data/db');
   });
 });

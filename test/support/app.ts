@@ -11,16 +11,16 @@ import { testKeycloak } from './keycloak.ts';
 
 export interface TestApp {
   baseUrl: string;
-  /** The PostgreSQL database of this app, when it runs on PostgreSQL. */
-  dbUrl: string | undefined;
+  /** The app's own PostgreSQL database. */
+  dbUrl: string;
   deps: Dependencies;
   logs: string[];
   close(): Promise<void>;
 }
 
-export async function startTestApp(options: { dbKind?: 'pglite' | 'postgres'; realms: string[]; env?: Record<string, string>; keycloakUrl?: string }): Promise<TestApp> {
+export async function startTestApp(options: { realms: string[]; env?: Record<string, string>; keycloakUrl?: string }): Promise<TestApp> {
   const kc = testKeycloak();
-  const { db, drop, url: dbUrl } = await createTestDatabase(options.dbKind ?? (process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite'));
+  const { db, drop, url: dbUrl } = await createTestDatabase();
   const config = loadConfig({
     KEYCLOAK_URL: kc.url,
     KEYCLOAK_ADMIN_CLIENT_ID: kc.bridgeAdmin.clientId,

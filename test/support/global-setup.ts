@@ -1,11 +1,13 @@
-// Starts one Keycloak for the whole integration run with the same launcher `npm start` uses,
-// or uses an existing one when KEYCLOAK_URL is set. Tests receive the connection via inject().
+// Starts one Keycloak and one PostgreSQL for the whole integration run with the same launchers
+// `npm start` uses, or uses existing ones when KEYCLOAK_URL or TEST_DATABASE_URL is set. Tests
+// receive the connections via inject(); each test file creates its own database on the server.
 import os from 'node:os';
 import path from 'node:path';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { repoRoot } from '../../src/config.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded-postgres.ts';
 import { startLocalKeycloak, type LocalKeycloak } from '../../src/local-keycloak/local-server.ts';
 import { freePort } from './free-port.ts';
 
@@ -16,9 +18,16 @@ export interface TestKeycloak {
   bridgeAdmin: { realm: 'master'; clientId: string; clientSecret: string };
 }
 
+export interface TestDatabaseServer {
+  /** A superuser's URL; tests CREATE and DROP their own databases on this server. */
+  url: string;
+  source: string;
+}
+
 declare module 'vitest' {
   export interface ProvidedContext {
     keycloak: TestKeycloak;
+    database: TestDatabaseServer;
   }
 }
 
@@ -33,8 +42,41 @@ function dockerEngineAnswers(): boolean {
 
 let local: LocalKeycloak | undefined;
 let dataDir: string | undefined;
+let postgres: EmbeddedPostgres | undefined;
+let postgresDir: string | undefined;
+
+async function provideDatabase(project: TestProject): Promise<void> {
+  const env = process.env;
+  if (env.TEST_DATABASE_URL) {
+    console.log('[test] PostgreSQL: existing server (TEST_DATABASE_URL)');
+    project.provide('database', { url: env.TEST_DATABASE_URL, source: 'TEST_DATABASE_URL' });
+    return;
+  }
+  postgresDir = await mkdtemp(path.join(os.tmpdir(), 'sa-bridge-test-pg-'));
+  // mkdtemp makes it 0700; as root, the server runs as the OS user postgres, which must enter it.
+  await chmod(postgresDir, 0o711);
+  postgres = await startEmbeddedPostgres({
+    dir: postgresDir,
+    env,
+    // A throwaway server: durability buys nothing here and costs time on every commit.
+    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: '200' },
+    log: (msg) => console.log(`[test] ${msg}`),
+  });
+  console.log(`[test] PostgreSQL: embedded ${postgres.version} on 127.0.0.1:${postgres.port}`);
+  project.provide('database', { url: postgres.url, source: `embedded PostgreSQL ${postgres.version}` });
+}
 
 export async function setup(project: TestProject): Promise<void> {
+  // Started side by side: PostgreSQL is ready long before Keycloak.
+  const results = await Promise.allSettled([provideDatabase(project), provideKeycloak(project)]);
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure) {
+    await teardown();
+    throw failure.reason;
+  }
+}
+
+async function provideKeycloak(project: TestProject): Promise<void> {
   const env = process.env;
   if (env.KEYCLOAK_URL) {
     const need = ['TEST_KEYCLOAK_ADMIN_CLIENT_ID', 'TEST_KEYCLOAK_ADMIN_CLIENT_SECRET', 'KEYCLOAK_ADMIN_CLIENT_SECRET'];
@@ -70,6 +112,6 @@ export async function setup(project: TestProject): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
-  await local?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await Promise.all([local?.stop(), postgres?.stop()]);
+  await Promise.all([dataDir, postgresDir].map((dir) => dir && rm(dir, { recursive: true, force: true })));
 }

@@ -7,7 +7,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config.port).toBe(3000);
     expect(config.host).toBe('127.0.0.1');
-    expect(config.database).toEqual({ kind: 'pglite', dataDir: path.join(config.dataDir, 'pglite') });
+    expect(config.database).toEqual({ kind: 'embedded', dir: path.join(config.dataDir, 'postgres'), port: undefined });
     expect(config.keycloak.url).toBeUndefined();
     expect(config.keycloak.local.port).toBe(8180);
     expect(config.roles.cpiAdmin).toBe('cpi-admin');
@@ -16,6 +16,15 @@ describe('loadConfig', () => {
   it('when DATABASE_URL is set, then PostgreSQL is used', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://u:p@db.internal:5432/bridge' });
     expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u:p@db.internal:5432/bridge' });
+  });
+
+  it('when EMBEDDED_POSTGRES_PORT is set, then the embedded PostgreSQL uses that port', () => {
+    const config = loadConfig({ DATA_DIR: '/srv/bridge', EMBEDDED_POSTGRES_PORT: '55432' });
+    expect(config.database).toEqual({ kind: 'embedded', dir: path.join('/srv/bridge', 'postgres'), port: 55432 });
+  });
+
+  it('when EMBEDDED_POSTGRES_PORT is not a port, then the error names it', () => {
+    expect(() => loadConfig({ EMBEDDED_POSTGRES_PORT: '70000' })).toThrow(/EMBEDDED_POSTGRES_PORT/);
   });
 
   it('when several keys are bad, then the error names every one of them', () => {

@@ -1,6 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { repoRoot } from '../../src/config.ts';
 import { spawnGuarded } from '../../src/lib/process-guardian.ts';
 
@@ -37,6 +40,26 @@ describe('spawnGuarded', () => {
     const sleepPid = sleepPidIn(guarded.pid)!;
     await guarded.stop(5000);
     expect(await waitFor(() => !isAlive(sleepPid), 5000)).toBe(true);
+  });
+
+  it('when a stop signal is given, then stop sends it to the child, which exits on its own terms', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'sa-bridge-guardian-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const ready = path.join(dir, 'ready');
+    const received = path.join(dir, 'received');
+    // A Node child: bash cannot trap SIGINT in a background job, which starts with it ignored.
+    const script = `
+      const fs = require('node:fs');
+      for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => { fs.writeFileSync(${JSON.stringify(received)}, signal); process.exit(0); });
+      fs.writeFileSync(${JSON.stringify(ready)}, '');
+      setInterval(() => undefined, 1000);`;
+    const guarded = spawnGuarded(process.execPath, ['-e', script], { stopSignal: 'SIGINT' });
+    expect(await waitFor(() => existsSync(ready), 5000)).toBe(true);
+
+    await guarded.stop(5000);
+
+    expect(await readFile(received, 'utf8')).toBe('SIGINT');
+    expect(await guarded.exited).toBe(0);
   });
 
   it('when the parent is SIGKILLed, then the guarded process is gone within seconds', async () => {
