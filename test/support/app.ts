@@ -1,6 +1,7 @@
 // Starts the real app (buildApp through the composition root) on 127.0.0.1 and a free port,
 // against the run's Keycloak and a fresh database, and captures its log lines.
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.ts';
@@ -11,6 +12,8 @@ import { testKeycloak } from './keycloak.ts';
 
 export interface TestApp {
   baseUrl: string;
+  /** The Express app itself (its routes, for the contract's drift test). */
+  express: Express;
   /** The app's own PostgreSQL database. */
   dbUrl: string;
   deps: Dependencies;
@@ -50,11 +53,13 @@ export async function startTestApp(options: { realms: string[]; env?: Record<str
     },
   });
   await deps.tenants.register(options.realms.map((realm) => ({ realm, displayName: realm })));
-  const server: Server = buildAppFrom(deps).listen(0, '127.0.0.1');
+  const express = buildAppFrom(deps);
+  const server: Server = express.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}`,
+    express,
     dbUrl,
     deps,
     logs,
