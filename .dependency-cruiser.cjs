@@ -51,6 +51,26 @@ module.exports = {
       to: { path: '^node_modules/@keycloak/' },
     },
     {
+      name: 'client-stands-alone',
+      comment: 'The SDK (sa-bridge/client) ships to other programs: it imports nothing of the server.',
+      severity: 'error',
+      from: { path: '^src/client/' },
+      to: { path: '^src/', pathNot: '^src/client/' },
+    },
+    {
+      name: 'cli-only-through-the-client',
+      comment: 'The CLI uses the published API through the SDK, never the server code.',
+      severity: 'error',
+      from: { path: '^src/cli/' },
+      to: { path: '^src/', pathNot: '^src/(cli|client)/' },
+    },
+    {
+      name: 'server-does-not-use-the-client',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(cli|client)/' },
+      to: { path: '^src/(cli|client)/' },
+    },
+    {
       name: 'launcher-not-in-the-app',
       comment: 'The local Keycloak launcher is started by main.ts, not used by the app.',
       severity: 'error',

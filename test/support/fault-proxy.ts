@@ -5,8 +5,12 @@ import type { AddressInfo } from 'node:net';
 
 export interface FaultRule {
   match: (method: string, path: string) => boolean;
-  /** 'unavailable': answer 503; 'reset': drop the connection; 'delay': pass after delayMs. */
-  mode: 'unavailable' | 'reset' | 'delay';
+  /**
+   * 'unavailable': answer 503 (with Retry-After: 1); 'reset': drop the connection; 'delay': pass
+   * after delayMs; 'lose-answer': pass the request on, then drop the connection instead of
+   * answering (the change happened, the caller never hears of it).
+   */
+  mode: 'unavailable' | 'reset' | 'delay' | 'lose-answer';
   delayMs?: number;
   /** How many matching requests to affect (default: all until cleared). */
   times?: number;
@@ -31,10 +35,15 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     seen.push(`${method} ${path}`);
     const rule = rules.find((r) => r.left > 0 && r.match(method, path));
     if (rule) rule.left -= 1;
-    const forward = () => {
+    const forward = (loseAnswer = false) => {
       const proxied = http.request(
         { host: upstream.hostname, port: upstream.port, method, path, headers: { ...req.headers, host: upstream.host } },
         (upstreamRes) => {
+          if (loseAnswer) {
+            upstreamRes.resume();
+            upstreamRes.once('end', () => res.socket?.destroy());
+            return;
+          }
           res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
           upstreamRes.pipe(res);
         },
@@ -45,10 +54,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     if (!rule) return forward();
     if (rule.mode === 'unavailable') {
       req.resume();
-      res.writeHead(503, { 'content-type': 'text/plain' }).end('injected failure');
+      res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' }).end('injected failure');
     } else if (rule.mode === 'reset') {
       req.resume();
       res.socket?.destroy();
+    } else if (rule.mode === 'lose-answer') {
+      forward(true);
     } else {
       setTimeout(forward, rule.delayMs ?? 1000);
     }

@@ -56,3 +56,9 @@ export async function deleteClient(realm: string, clientId: string): Promise<voi
   const response = await admin(`/${realm}/clients/${client.id}`, { method: 'DELETE' });
   if (response.status !== 204) throw new Error(`delete client ${clientId}: HTTP ${response.status}`);
 }
+
+/** How many CLIENT_LOGIN events Keycloak stored for a client (realm setup switches event storage on). */
+export async function clientLoginCount(realm: string, clientId: string): Promise<number> {
+  const response = await admin(`/${realm}/events?type=CLIENT_LOGIN&client=${encodeURIComponent(clientId)}&max=1000`);
+  return ((await response.json()) as Json[]).length;
+}
