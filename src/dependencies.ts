@@ -102,7 +102,7 @@ export function createDependencies(input: { config: Config; logger: Logger; db: 
   const audit = new AuditService(auditRepository, logger);
   const webhookOutbox = createWebhookOutbox(webhookRepository);
   const registry = new TenantRegistry(tenantRepository, { platformRealm: config.platformRealm });
-  const tenants = createTenantSetup({ repository: tenantRepository, registry, realmSetup, realms, secrets });
+  const tenants = createTenantSetup({ repository: tenantRepository, registry, realmSetup, realms, secrets, consoleUrl: `${config.publicUrl}/console` });
   const verifier = createTokenVerifier({
     issuerBaseUrl: keycloak.publicUrl,
     keycloakUrl: keycloak.url,
