@@ -1,6 +1,6 @@
 // A secret shown once: the warning, the values with copy buttons, and ready-made snippets. It lives
 // only in the memory of the dialog that shows it; closing the dialog or leaving the page forgets it.
-import { useId } from 'preact/hooks';
+import { useEffect, useId, useRef } from 'preact/hooks';
 import { curlSnippet, envSnippet, kubernetesSecretSnippet } from '../lib/snippets.ts';
 import type { ServiceAccountWithSecret } from '../lib/types.ts';
 import { CopyButton } from './copy-button.tsx';
@@ -8,6 +8,12 @@ import { CopyButton } from './copy-button.tsx';
 export function SecretReveal({ account }: { account: ServiceAccountWithSecret }) {
   const secretId = useId();
   const clientId = useId();
+  const warning = useRef<HTMLDivElement>(null);
+  // The warning is the first thing read and seen, wherever the form that made the secret was scrolled.
+  useEffect(() => {
+    warning.current?.focus();
+    warning.current?.scrollIntoView({ block: 'start' });
+  }, []);
   const snippets = [
     { title: 'Environment variables', text: envSnippet(account) },
     { title: 'curl: get a token', text: curlSnippet(account) },
@@ -15,7 +21,7 @@ export function SecretReveal({ account }: { account: ServiceAccountWithSecret })
   ];
   return (
     <div class="secret-reveal">
-      <div class="alert alert-warning" role="note">
+      <div class="alert alert-warning" role="note" tabIndex={-1} ref={warning}>
         <p>
           <strong>Copy the secret now.</strong> This is the only time it is shown: the bridge does not keep it, and closing this dialog
           forgets it. If it is lost, rotate the secret.

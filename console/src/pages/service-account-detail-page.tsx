@@ -105,7 +105,7 @@ export function ServiceAccountDetailPage({ id }: { id: string }) {
       {sa.description && <p class="description">{sa.description}</p>}
 
       <div class="grid">
-        <section class="card" aria-labelledby="sa-tokens">
+        <section class="card wide" aria-labelledby="sa-tokens">
           <h2 id="sa-tokens">Getting tokens</h2>
           <dl>
             <dt>Client ID</dt>
