@@ -18,7 +18,14 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(options: { dbKind?: 'pglite' | 'postgres'; realms: string[]; env?: Record<string, string>; keycloakUrl?: string }): Promise<TestApp> {
+export async function startTestApp(options: {
+  dbKind?: 'pglite' | 'postgres';
+  realms: string[];
+  env?: Record<string, string>;
+  keycloakUrl?: string;
+  /** Listen here rather than on any free port (e.g. the port of PUBLIC_URL, for the console's sign-in). */
+  port?: number;
+}): Promise<TestApp> {
   const kc = testKeycloak();
   const { db, drop, url: dbUrl } = await createTestDatabase(options.dbKind ?? (process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite'));
   const config = loadConfig({
@@ -50,7 +57,7 @@ export async function startTestApp(options: { dbKind?: 'pglite' | 'postgres'; re
     },
   });
   await deps.tenants.register(options.realms.map((realm) => ({ realm, displayName: realm })));
-  const server: Server = buildAppFrom(deps).listen(0, '127.0.0.1');
+  const server: Server = buildAppFrom(deps).listen(options.port ?? 0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   return {
