@@ -2,7 +2,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Layout } from './components/layout.tsx';
 import { createApi } from './lib/api.ts';
-import { Auth } from './lib/auth.ts';
+import { Auth, SignedOutError } from './lib/auth.ts';
 import { currentPath, navigate, useLocation } from './lib/router.ts';
 import type { Settings } from './lib/settings.ts';
 import type { Me } from './lib/types.ts';
@@ -43,7 +43,9 @@ export function App({ settings }: { settings: Settings }) {
 
   useEffect(() => {
     if (currentPath() !== '/callback') {
-      setState({ phase: 'signed-out' });
+      const realm = auth.resumableRealm();
+      if (realm) void auth.resume(realm, `${currentPath()}${window.location.search}`).catch(() => setState({ phase: 'signed-out' }));
+      else setState({ phase: 'signed-out' });
       return;
     }
     auth
@@ -55,7 +57,7 @@ export function App({ settings }: { settings: Settings }) {
       })
       .catch((error: unknown) => {
         navigate('/', { replace: true });
-        signedOut(`Sign-in did not complete: ${error instanceof Error ? error.message : String(error)}`);
+        signedOut(error instanceof SignedOutError ? undefined : `Sign-in did not complete: ${error instanceof Error ? error.message : String(error)}`);
       });
     return auth.subscribe(() => {
       if (!auth.signedIn && current.current.phase === 'signed-in') signedOut('Your session ended. Sign in again to go on.');
@@ -86,7 +88,9 @@ export function App({ settings }: { settings: Settings }) {
       navigate('/');
     },
     signOut: () => {
-      setState({ phase: 'signed-out', message: 'Signing out…' });
+      const next: State = { phase: 'signed-out', message: 'Signing out…' };
+      current.current = next;
+      setState(next);
       void auth.signOut();
     },
   };

@@ -157,6 +157,11 @@ describe('console', () => {
     await readmeScreenshot(page, 'console-detail', { fullPage: true });
     await expectAccessible(page);
 
+    // A reload loses the tokens (memory only); the sign-in resumes without a login page.
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: /ci-pipeline/ }).waitFor();
+    expect(await browserStorage(page)).not.toMatch(/eyJ[\w-]+\.eyJ/);
+
     // Rotate with an hour of grace: both secrets work.
     await page.getByRole('button', { name: 'Rotate secret' }).click();
     const rotate = page.getByRole('dialog', { name: 'Rotate the secret of ci-pipeline' });

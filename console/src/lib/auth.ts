@@ -2,13 +2,15 @@
 // Tokens live in memory only (an InMemoryWebStorage user store) and are renewed with the refresh
 // token before they expire. Only the sign-in round trip's state (PKCE verifier, state id) goes
 // to sessionStorage, and the callback removes it.
-import { InMemoryWebStorage, UserManager, WebStorageStateStore, type User } from 'oidc-client-ts';
+import { ErrorResponse, InMemoryWebStorage, UserManager, WebStorageStateStore, type User } from 'oidc-client-ts';
 import type { Settings } from './settings.ts';
 
 /** The realm of the sign-in under way, across the redirect to Keycloak (a name, not a secret). */
 const PENDING_REALM = 'sa-bridge.console.pending-realm';
 /** The last realm signed in to, to fill in the sign-in form next time. */
 const LAST_REALM = 'sa-bridge.console.last-realm';
+/** This tab is signed in to this realm: after a reload, the sign-in is resumed without a prompt. */
+const TAB_REALM = 'sa-bridge.console.tab-realm';
 
 export const consoleBase = '/console';
 
@@ -68,14 +70,37 @@ export class Auth {
     await this.managerFor(realm).signinRedirect({ state: { returnTo } });
   }
 
+  /**
+   * After a reload (tokens were only in memory): the realm this tab was signed in to, if any. The
+   * caller resumes with resume(), which asks Keycloak with prompt=none, so the person comes back
+   * signed in while their Keycloak session lasts, or to the sign-in form without a login page.
+   */
+  resumableRealm(): string | undefined {
+    return window.sessionStorage.getItem(TAB_REALM) ?? undefined;
+  }
+
+  async resume(realm: string, returnTo: string): Promise<void> {
+    window.sessionStorage.setItem(PENDING_REALM, realm);
+    window.sessionStorage.removeItem(TAB_REALM);
+    await this.managerFor(realm).signinRedirect({ state: { returnTo }, prompt: 'none' });
+  }
+
   /** Completes the sign-in on /console/callback; answers the page to go back to. */
   async completeSignIn(): Promise<string> {
     const realm = window.sessionStorage.getItem(PENDING_REALM);
     window.sessionStorage.removeItem(PENDING_REALM);
     if (!realm) throw new Error('No sign-in was under way in this tab');
     const manager = this.managerFor(realm);
-    const user = await manager.signinRedirectCallback();
+    let user: User;
+    try {
+      user = await manager.signinRedirectCallback();
+    } catch (error) {
+      // A resumed sign-in without a Keycloak session: not a failure, just signed out.
+      if (error instanceof ErrorResponse && error.error === 'login_required') throw new SignedOutError();
+      throw error;
+    }
     await manager.clearStaleState();
+    window.sessionStorage.setItem(TAB_REALM, realm);
     this.manager = manager;
     this.realm = realm;
     this.setUser(user);
@@ -101,6 +126,7 @@ export class Auth {
   async signOut(): Promise<void> {
     const manager = this.manager;
     const idToken = this.user?.id_token;
+    window.sessionStorage.removeItem(TAB_REALM);
     this.manager = undefined;
     this.realm = undefined;
     this.setUser(null);
@@ -109,6 +135,7 @@ export class Auth {
 
   /** Forgets the tokens without a round trip (the session ended elsewhere). */
   forget(): void {
+    window.sessionStorage.removeItem(TAB_REALM);
     void this.manager?.stopSilentRenew();
     this.manager = undefined;
     this.setUser(null);
