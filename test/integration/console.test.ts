@@ -105,6 +105,8 @@ describe('console', () => {
     await expect.poll(() => name.getAttribute('aria-invalid')).toBe('true');
     const nameError = await page.locator(`#${(await name.getAttribute('aria-describedby'))!.split(' ').at(-1)}`).textContent();
     expect(nameError).toContain('lowercase slug');
+    // Keyboard users land on the field to fix.
+    await expect.poll(() => page.evaluate<string>('document.activeElement.getAttribute("name")')).toBe('name');
     await expectAccessible(page);
 
     await name.fill('ci-pipeline');

@@ -6,6 +6,7 @@ import { Modal } from '../components/modal.tsx';
 import { ProblemAlert } from '../components/problem-alert.tsx';
 import { SecretReveal } from '../components/secret-reveal.tsx';
 import { ApiProblem, asProblem } from '../lib/api.ts';
+import { focusFirstProblem } from '../lib/focus.ts';
 import { formatDuration } from '../lib/format.ts';
 import { wholeNumber, wordList } from '../lib/numbers.ts';
 import { grantableRoles, mayReadPolicy } from '../lib/permissions.ts';
@@ -55,6 +56,7 @@ export function CreateServiceAccountDialog({ onClose, onCreated }: { onClose: ()
   const [created, setCreated] = useState<ServiceAccountWithSecret | undefined>();
   // One Idempotency-Key per distinct request: a retry of the same form replays the first answer.
   const idempotency = useRef({ body: '', key: '' });
+  const form = useRef<HTMLFormElement>(null);
   const set = (change: Partial<Draft>) => setDraft({ ...draft, ...change });
   const errors = (field: string) => problem?.messagesFor(field) ?? [];
 
@@ -87,6 +89,7 @@ export function CreateServiceAccountDialog({ onClose, onCreated }: { onClose: ()
     const request = body();
     if (request instanceof ApiProblem) {
       setProblem(request);
+      focusFirstProblem(form.current);
       return;
     }
     const text = JSON.stringify(request);
@@ -99,6 +102,7 @@ export function CreateServiceAccountDialog({ onClose, onCreated }: { onClose: ()
       onCreated();
     } catch (error) {
       setProblem(asProblem(error));
+      focusFirstProblem(form.current);
     } finally {
       setBusy(false);
     }
@@ -125,7 +129,7 @@ export function CreateServiceAccountDialog({ onClose, onCreated }: { onClose: ()
     : 'Seconds. Empty: the tenant default.';
   return (
     <Modal title="Create service account" onClose={onClose}>
-      <form onSubmit={submit} noValidate>
+      <form onSubmit={submit} noValidate ref={form}>
         <ProblemAlert problem={problem} placedFields={fields} />
         <TextField
           label="Name"

@@ -1,8 +1,9 @@
 // The tenant policy: read by its tenant-admins, changed by cpi-admins.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { TextAreaField, TextField } from '../components/field.tsx';
 import { ProblemAlert } from '../components/problem-alert.tsx';
 import { ApiProblem, asProblem } from '../lib/api.ts';
+import { focusFirstProblem } from '../lib/focus.ts';
 import { formatDuration } from '../lib/format.ts';
 import { wholeNumber, wordList } from '../lib/numbers.ts';
 import { mayEditPolicy } from '../lib/permissions.ts';
@@ -43,6 +44,7 @@ export function PolicyPage() {
   const [problem, setProblem] = useState<ApiProblem | undefined>();
   const [notice, setNotice] = useState('');
   const [busy, setBusy] = useState(false);
+  const form = useRef<HTMLFormElement>(null);
   useEffect(() => {
     if (loaded.data) {
       setPolicy(loaded.data);
@@ -67,7 +69,10 @@ export function PolicyPage() {
       const value = wordList(draft[key]);
       if (value.join('\n') !== policy[key].join('\n')) change[key] = value;
     }
-    if (local.length) return setProblem(new ApiProblem(400, 'invalid_request', 'The request is not valid', 'Some fields are not valid; see below', local));
+    if (local.length) {
+      setProblem(new ApiProblem(400, 'invalid_request', 'The request is not valid', 'Some fields are not valid; see below', local));
+      return focusFirstProblem(form.current);
+    }
     if (Object.keys(change).length === 0) return setNotice('Nothing changed.');
     setBusy(true);
     try {
@@ -78,6 +83,7 @@ export function PolicyPage() {
       setNotice('Policy saved.');
     } catch (error) {
       setProblem(asProblem(error));
+      focusFirstProblem(form.current);
     } finally {
       setBusy(false);
     }
@@ -90,7 +96,7 @@ export function PolicyPage() {
         {notice}
       </p>
       {editable ? (
-        <form class="card narrow" onSubmit={save} noValidate>
+        <form class="card narrow" onSubmit={save} noValidate ref={form}>
           <ProblemAlert problem={problem} placedFields={allFields} />
           {numberFields.map(({ key, label }) => (
             <TextField

@@ -1,10 +1,11 @@
 // Rotate now: a new secret (shown once), the old one valid for a grace period of the person's choice.
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { SelectField, TextField } from '../components/field.tsx';
 import { Modal } from '../components/modal.tsx';
 import { ProblemAlert } from '../components/problem-alert.tsx';
 import { SecretReveal } from '../components/secret-reveal.tsx';
 import { ApiProblem, asProblem } from '../lib/api.ts';
+import { focusFirstProblem } from '../lib/focus.ts';
 import { formatDuration } from '../lib/format.ts';
 import { wholeNumber } from '../lib/numbers.ts';
 import type { ServiceAccount, ServiceAccountWithSecret } from '../lib/types.ts';
@@ -30,12 +31,14 @@ export function RotateSecretDialog({ account, maxGraceSeconds, onClose, onRotate
   const [problem, setProblem] = useState<ApiProblem | undefined>();
   const [busy, setBusy] = useState(false);
   const [rotated, setRotated] = useState<ServiceAccountWithSecret | undefined>();
+  const form = useRef<HTMLFormElement>(null);
 
   async function submit(event: Event) {
     event.preventDefault();
     const count = wholeNumber(amount) ?? 0;
     if (Number.isNaN(count)) {
       setProblem(new ApiProblem(400, 'invalid_request', 'The request is not valid', 'The grace period is not valid', [{ path: 'body.grace_period', message: 'must be a whole number' }]));
+      focusFirstProblem(form.current);
       return;
     }
     setBusy(true);
@@ -47,6 +50,7 @@ export function RotateSecretDialog({ account, maxGraceSeconds, onClose, onRotate
       onRotated(rest);
     } catch (error) {
       setProblem(asProblem(error));
+      focusFirstProblem(form.current);
     } finally {
       setBusy(false);
     }
@@ -66,7 +70,7 @@ export function RotateSecretDialog({ account, maxGraceSeconds, onClose, onRotate
   }
   return (
     <Modal title={`Rotate the secret of ${account.name}`} onClose={onClose}>
-      <form onSubmit={submit} noValidate>
+      <form onSubmit={submit} noValidate ref={form}>
         <p>A new secret is made now and shown once. Workloads using the old secret keep working during the grace period; 0 ends it at once.</p>
         <ProblemAlert problem={problem} placedFields={['grace_period']} />
         <div class="row">
