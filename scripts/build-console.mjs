@@ -49,6 +49,8 @@ export async function buildConsole({ ifStale = false, log = console.log } = {}) 
   }
   const started = Date.now();
   const hash = sourceHash();
+  // A production bundle whoever runs this (vitest sets NODE_ENV=test, which Vite would follow).
+  process.env.NODE_ENV = 'production';
   await vite.build({ configFile: path.join(consoleDir, 'vite.config.ts'), logLevel: 'warn', mode: 'production' });
   writeFileSync(stampFile, `${hash}\n`);
   const size = readdirSync(path.join(distDir, 'assets')).reduce((sum, file) => sum + statSync(path.join(distDir, 'assets', file)).size, 0);
