@@ -25,8 +25,8 @@ function contentSecurityPolicy(keycloakOrigin: string): string {
   return [
     "default-src 'self'",
     `connect-src 'self' ${keycloakOrigin}`,
-    `frame-src ${keycloakOrigin}`,
     "img-src 'self' data:",
+    "form-action 'self'",
     "object-src 'none'",
     "base-uri 'none'",
     "frame-ancestors 'none'",

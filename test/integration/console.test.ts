@@ -74,6 +74,10 @@ describe('console', () => {
     const settings = await (await fetch(`${app.baseUrl}/console/config.json`)).json();
     expect(settings).toMatchObject({ platform_realm: platform.realm, client_id: 'portal' });
     expect((await fetch(`${app.baseUrl}/console/assets/missing.js`)).status).toBe(404);
+    const post = await fetch(`${app.baseUrl}/console/service-accounts`, { method: 'POST' });
+    expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+    const bare = await fetch(`${app.baseUrl}/console`, { redirect: 'manual' });
+    expect([bare.status, bare.headers.get('location')]).toEqual([301, '/console/']);
   });
 
   it('when alice signs in, then she creates a service account, reads its secret once, rotates it with grace, disables and deletes it', async () => {
