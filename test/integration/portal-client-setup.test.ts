@@ -1,10 +1,11 @@
 // Realm setup configures each tenant's `portal` client for the console at PUBLIC_URL: the code flow
 // with PKCE S256, the device grant, redirects and CORS for the console, and the password grant kept.
 // Checked in Keycloak itself.
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { findClient } from '../support/keycloak-inspect.ts';
-import { bridgeRealmSetup, createTestRealm, passwordGrant, putClient, type TestRealm } from '../support/keycloak.ts';
+import { bridgeRealmSetup, createTestRealm, passwordGrant, putClient, testKeycloak, type TestRealm } from '../support/keycloak.ts';
 
 let tenant: TestRealm;
 let app: TestApp;
@@ -34,6 +35,17 @@ describe('portal client setup', () => {
     // The template's default console URL was replaced, not kept beside it.
     expect(portal.redirectUris).not.toContain('http://127.0.0.1:3000/console/*');
     expect((await passwordGrant(tenant.realm, 'alice')).access_token).toBeTruthy();
+  });
+
+  it('when a CLI starts the device authorization grant with PKCE S256, then Keycloak answers a user code; without PKCE it refuses', async () => {
+    const endpoint = `${testKeycloak().url}/realms/${tenant.realm}/protocol/openid-connect/auth/device`;
+    const verifier = randomBytes(32).toString('base64url');
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const started = await fetch(endpoint, { method: 'POST', body: new URLSearchParams({ client_id: 'portal', code_challenge: challenge, code_challenge_method: 'S256' }) });
+    expect(started.status).toBe(200);
+    expect(await started.json()).toMatchObject({ device_code: expect.any(String), user_code: expect.any(String), verification_uri: expect.any(String) });
+    const withoutPkce = await fetch(endpoint, { method: 'POST', body: new URLSearchParams({ client_id: 'portal' }) });
+    expect([withoutPkce.status, ((await withoutPkce.json()) as { error: string }).error]).toEqual([400, 'invalid_request']);
   });
 
   it('when the console URL changes, then the old redirect and origin are replaced and those others configured stay', async () => {
