@@ -3,6 +3,7 @@ import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import { createAuditRouter } from './audit/audit-routes.ts';
+import { createConsoleRouter, type ConsoleRouterDeps } from './console/console-routes.ts';
 import type { ServiceAccountLookup } from './auth/service-account-identity.ts';
 import type { TokenVerifier } from './auth/token-verifier.ts';
 import { createHealthRouter, type ReadinessCheck } from './health/health-routes.ts';
@@ -34,6 +35,8 @@ export interface AppDeps {
   webhooks: Parameters<typeof createWebhookRouter>[0];
   /** The OAuth token exchange: its own body format and credentials, outside the /v1 JSON stack. */
   tokenExchange: Parameters<typeof createTokenExchangeRouter>[0];
+  /** The web console at /console: static files that call the /v1 API like any other client. */
+  console: ConsoleRouterDeps;
 }
 
 export function buildApp(deps: AppDeps): Express {
@@ -63,6 +66,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(createHealthRouter(deps.readinessChecks, deps.logger, deps.metrics));
   app.use(createOpenApiRouter());
 
+  app.use(createConsoleRouter(deps.console));
   app.use(createTokenExchangeRouter(deps.tokenExchange));
   app.use('/v1', requireJsonBody());
   app.use('/v1', express.json({ limit: deps.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));

@@ -23,6 +23,9 @@ const envSchema = z
   .object({
     HOST: z.string().default('127.0.0.1'),
     PORT: port.default(3000),
+    PUBLIC_URL: optionalString.pipe(
+      httpUrl.refine((v) => new URL(v).pathname === '/', 'must be an origin (scheme, host, port) without a path').optional(),
+    ),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
     TRUST_PROXY: booleanFlag,
@@ -92,6 +95,8 @@ export interface RoleNames {
 export interface Config {
   host: string;
   port: number;
+  /** Where people reach the bridge (the console's sign-in redirects come back here); no trailing slash. */
+  publicUrl: string;
   logLevel: Env['LOG_LEVEL'];
   dataDir: string;
   trustProxy: boolean;
@@ -159,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     host: e.HOST,
     port: e.PORT,
+    publicUrl: e.PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`,
     logLevel: e.LOG_LEVEL,
     dataDir,
     trustProxy: e.TRUST_PROXY,

@@ -3,6 +3,7 @@
 // adapters, then use cases, then what calls them). main.ts and the integration tests both wire
 // the app through here.
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { buildApp } from './app.ts';
@@ -10,7 +11,7 @@ import { createAuditRepository, type AuditRepository } from './audit/audit-repos
 import { AuditService } from './audit/audit-service.ts';
 import { createTenantScope, type TenantScope } from './auth/tenant-scope.ts';
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.ts';
-import type { Config } from './config.ts';
+import { repoRoot, type Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { createIdempotencyRepository } from './idempotency/idempotency-repository.ts';
@@ -102,7 +103,7 @@ export function createDependencies(input: { config: Config; logger: Logger; db: 
   const audit = new AuditService(auditRepository, logger);
   const webhookOutbox = createWebhookOutbox(webhookRepository);
   const registry = new TenantRegistry(tenantRepository, { platformRealm: config.platformRealm });
-  const tenants = createTenantSetup({ repository: tenantRepository, registry, realmSetup, realms, secrets });
+  const tenants = createTenantSetup({ repository: tenantRepository, registry, realmSetup, realms, secrets, consoleUrl: `${config.publicUrl}/console` });
   const verifier = createTokenVerifier({
     issuerBaseUrl: keycloak.publicUrl,
     keycloakUrl: keycloak.url,
@@ -215,5 +216,9 @@ export function buildAppFrom(deps: Dependencies): Express {
     tenants: { policies: deps.policies },
     webhooks: { webhooks: deps.webhooks, resolveTenant: deps.resolveTenant, audit: deps.audit },
     tokenExchange: { service: deps.tokenExchange, ratePerMinute: deps.config.exchangeRatePerMinute },
+    console: {
+      distDir: path.join(repoRoot, 'console', 'dist'),
+      settings: { keycloakUrl: deps.keycloak.publicUrl, platformRealm: deps.config.platformRealm, clientId: 'portal' },
+    },
   });
 }

@@ -11,7 +11,7 @@ interface KnownRoute {
 }
 
 interface RouterLayer {
-  route?: { path: string; methods: Record<string, boolean> };
+  route?: { path: string | string[]; methods: Record<string, boolean> };
   handle?: { stack?: RouterLayer[] };
 }
 
@@ -22,7 +22,7 @@ export function listRoutes(app: Express): Array<{ path: string; methods: string[
     for (const layer of stack ?? []) {
       if (layer.route) {
         const methods = Object.keys(layer.route.methods).filter((m) => m !== '_all').map((m) => m.toUpperCase());
-        routes.push({ path: layer.route.path, methods });
+        for (const path of [layer.route.path].flat()) routes.push({ path, methods });
       } else walk(layer.handle?.stack);
     }
   };

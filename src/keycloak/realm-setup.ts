@@ -1,6 +1,7 @@
 // What the bridge configures in each tenant realm: Keycloak's secret rotation for our clients,
 // CLIENT_LOGIN event storage (usage), resource clients for the policy's audiences, the exchange
-// client, and the bridge audiences on the `portal` client. Every verb keeps what others configured.
+// client, and the `portal` client (bridge audiences, console sign-in, device grant). Every verb
+// keeps what others configured.
 import type ClientPoliciesRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientPoliciesRepresentation.js';
 import type ClientProfilesRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientProfilesRepresentation.js';
 import type ClientRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientRepresentation.js';
@@ -143,15 +144,55 @@ export function createRealmSetup(keycloak: AdminTransport, clients: Pick<Service
     },
 
     /**
-     * Tokens of the realm's `portal` client carry the bridge's audience (the bridge refuses tokens
-     * without it) and the exchange client's (so people can exchange their token). Returns false
-     * when the realm has no `portal` client.
+     * The realm's `portal` client, for people: its tokens carry the bridge's audience (the bridge
+     * refuses tokens without it) and the exchange client's (so people can exchange their token);
+     * it signs people in to the console (authorization code with PKCE S256, redirects to
+     * `<consoleUrl>/*`, CORS for the console's origin, logout back to the console) and CLIs with
+     * the device authorization grant. The password grant stays. Redirect URIs and web origins that
+     * others configured are kept; the ones set for an earlier console URL are replaced. Returns
+     * false when the realm has no `portal` client.
      */
-    async ensurePortalAudiences(realm: string, portalClientId = 'portal'): Promise<boolean> {
-      const portal = await clients.findClientByClientId(realm, portalClientId);
-      if (!portal) return false;
-      await syncOwnMappers(keycloak, realm, portal.uuid, bridgeAudienceMappers(options.bridgeAudience));
+    async ensurePortalClient(realm: string, consoleUrl: string, portalClientId = 'portal'): Promise<boolean> {
+      const found = await clients.findClientByClientId(realm, portalClientId);
+      if (!found) return false;
+      await syncOwnMappers(keycloak, realm, found.uuid, bridgeAudienceMappers(options.bridgeAudience));
+      const path = realmPath(realm, 'clients', found.uuid);
+      const { body: portal } = await keycloak.request<ClientRepresentation>('read portal client', 'GET', path);
+      const wanted = portalSignIn(consoleUrl);
+      const earlier = portal.attributes?.[CONSOLE_URL_ATTRIBUTE];
+      const stale = earlier && earlier !== consoleUrl ? portalSignIn(earlier) : undefined;
+      const merge = (current: string[] | undefined, add: string, drop: string | undefined) => [
+        ...new Set([...(current ?? []).filter((value) => value !== drop), add]),
+      ];
+      const next: ClientRepresentation = {
+        ...portal,
+        standardFlowEnabled: true,
+        redirectUris: merge(portal.redirectUris, wanted.redirectUri, stale?.redirectUri),
+        webOrigins: merge(portal.webOrigins, wanted.webOrigin, stale?.webOrigin),
+        attributes: {
+          ...portal.attributes,
+          'pkce.code.challenge.method': 'S256',
+          'oauth2.device.authorization.grant.enabled': 'true',
+          // "+": the redirect URIs are also the allowed post-logout redirects.
+          'post.logout.redirect.uris': portal.attributes?.['post.logout.redirect.uris'] || '+',
+          [CONSOLE_URL_ATTRIBUTE]: consoleUrl,
+        },
+      };
+      const unchanged =
+        portal.standardFlowEnabled === true &&
+        JSON.stringify(next.redirectUris) === JSON.stringify(portal.redirectUris) &&
+        JSON.stringify(next.webOrigins) === JSON.stringify(portal.webOrigins) &&
+        JSON.stringify(next.attributes) === JSON.stringify(portal.attributes);
+      if (!unchanged) await keycloak.request('update portal client', 'PUT', path, next);
       return true;
     },
   };
+}
+
+/** The portal client attribute naming the console URL the bridge last configured. */
+export const CONSOLE_URL_ATTRIBUTE = 'sa-bridge.console-url';
+
+/** What the console at `consoleUrl` (e.g. http://127.0.0.1:3000/console) needs of the portal client. */
+export function portalSignIn(consoleUrl: string): { redirectUri: string; webOrigin: string } {
+  return { redirectUri: `${consoleUrl}/*`, webOrigin: new URL(consoleUrl).origin };
 }

@@ -1,7 +1,7 @@
 // Registers realms as tenants and configures each one in Keycloak (realm-setup.ts): secret
 // rotation from the tenant's stored limits, CLIENT_LOGIN events for usage, a resource client for
-// each allowed audience, the exchange client with the policy's allow-lists, and the bridge
-// audiences on the `portal` client. Also keeps each realm's exchange-client secret, sealed.
+// each allowed audience, the exchange client with the policy's allow-lists, and the `portal`
+// client (bridge audiences, console sign-in). Also keeps each realm's exchange-client secret, sealed.
 import { randomBytes } from 'node:crypto';
 import type { RealmDirectory } from '../keycloak/realm-directory.ts';
 import type { RealmSetup } from '../keycloak/realm-setup.ts';
@@ -18,6 +18,8 @@ export interface TenantSetupDeps {
   realmSetup: RealmSetup;
   realms: RealmDirectory;
   secrets: SecretBox;
+  /** Where the console is served (`<PUBLIC_URL>/console`): the portal client signs people in there. */
+  consoleUrl: string;
 }
 
 export type TenantSetup = ReturnType<typeof createTenantSetup>;
@@ -55,7 +57,7 @@ export function createTenantSetup(deps: TenantSetupDeps) {
     const registered = await realmSetup.ensureAudienceClients(realm, policy.allowedAudiences);
     if (registered.join('\n') !== policy.registeredAudiences.join('\n')) await deps.repository.setRegisteredAudiences(realm, registered);
     await realmSetup.ensureExchangeClient(realm, await exchangeSecret(realm), { audiences: policy.allowedAudiences, scopes: policy.allowedScopes });
-    await realmSetup.ensurePortalAudiences(realm);
+    await realmSetup.ensurePortalClient(realm, deps.consoleUrl);
   }
 
   async function register(tenants: TenantRecord[]): Promise<void> {

@@ -21,7 +21,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(options: { realms: string[]; env?: Record<string, string>; keycloakUrl?: string }): Promise<TestApp> {
+export async function startTestApp(options: {
+  realms: string[];
+  env?: Record<string, string>;
+  keycloakUrl?: string;
+  /** Listen here rather than on any free port (e.g. the port of PUBLIC_URL, for the console's sign-in). */
+  port?: number;
+}): Promise<TestApp> {
   const kc = testKeycloak();
   const { db, drop, url: dbUrl } = await createTestDatabase();
   const config = loadConfig({
@@ -54,7 +60,7 @@ export async function startTestApp(options: { realms: string[]; env?: Record<str
   });
   await deps.tenants.register(options.realms.map((realm) => ({ realm, displayName: realm })));
   const express = buildAppFrom(deps);
-  const server: Server = express.listen(0, '127.0.0.1');
+  const server: Server = express.listen(options.port ?? 0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   return {

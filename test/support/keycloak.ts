@@ -6,6 +6,10 @@ import { inject } from 'vitest';
 import { grantBridgeRealmAccess, importRealm } from '../../src/local-keycloak/local-server.ts';
 import { bridgeAudienceMappers } from '../../src/keycloak/client-shape.ts';
 import { renderTenantRealm } from '../../src/local-keycloak/realm-template.ts';
+import { createAdminTransport } from '../../src/keycloak/admin-transport.ts';
+import { createRealmSetup } from '../../src/keycloak/realm-setup.ts';
+import { createServiceAccountClients } from '../../src/keycloak/service-account-clients.ts';
+import { createClientCredentialsSource } from '../../src/keycloak/token-client.ts';
 
 export const DEMO_PASSWORD = 'demo';
 
@@ -35,8 +39,12 @@ async function adminFetch(path: string, init: RequestInit = {}): Promise<Respons
   return response;
 }
 
-/** Creates a realm from the tenant template with users, and lets the bridge manage it. */
-export async function createTestRealm(prefix: string): Promise<TestRealm> {
+/**
+ * Creates a realm from the tenant template with users, and lets the bridge manage it. With
+ * `operator`, it also has `root` holding cpi-admin: a platform realm of its own for a test that
+ * sets PLATFORM_REALM to it.
+ */
+export async function createTestRealm(prefix: string, options: { operator?: boolean } = {}): Promise<TestRealm> {
   const kc = testKeycloak();
   const realm = `t-${prefix}-${randomBytes(3).toString('hex')}`;
   const representation = renderTenantRealm(realm) as Record<string, unknown>;
@@ -56,6 +64,7 @@ export async function createTestRealm(prefix: string): Promise<TestRealm> {
     person('dora', ['devops']),
     person('vic', ['viewer']),
     person('nora', []),
+    ...(options.operator ? [person('root', ['cpi-admin'])] : []),
   ];
   await importRealm(kc.url, kc.bootstrapAdmin, representation);
   await grantBridgeRealmAccess(kc.url, kc.bootstrapAdmin, kc.bridgeAdmin.clientId, realm);
@@ -138,4 +147,18 @@ export async function createShortLivedClient(realm: string, clientId: string, li
     }),
   });
   if (response.status !== 201) throw new Error(`creating client ${clientId} failed: HTTP ${response.status} ${await response.text()}`);
+}
+
+/** The bridge's realm setup, signed in as the bridge's admin client: for steps a test takes itself. */
+export function bridgeRealmSetup() {
+  const kc = testKeycloak();
+  const tokens = createClientCredentialsSource({ keycloakUrl: kc.url, realm: 'master', clientId: kc.bridgeAdmin.clientId, clientSecret: kc.bridgeAdmin.clientSecret, timeoutMs: 10_000 });
+  const transport = createAdminTransport({ keycloakUrl: kc.url, tokens, timeoutMs: 10_000 });
+  return createRealmSetup(transport, createServiceAccountClients(transport, { bridgeAudience: 'sa-bridge' }), { bridgeAudience: 'sa-bridge' });
+}
+
+/** Replaces a client's representation as an operator would in the admin console (e.g. to restore it). */
+export async function putClient(realm: string, representation: { id: string } & Record<string, unknown>): Promise<void> {
+  const response = await adminFetch(`/${encodeURIComponent(realm)}/clients/${representation.id}`, { method: 'PUT', body: JSON.stringify(representation) });
+  if (response.status !== 204) throw new Error(`updating client ${String(representation.clientId)} failed: HTTP ${response.status} ${await response.text()}`);
 }

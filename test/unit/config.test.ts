@@ -43,4 +43,13 @@ describe('loadConfig', () => {
     const config = loadConfig({ KEYCLOAK_URL: 'http://kc:8080/', KEYCLOAK_ADMIN_CLIENT_SECRET: 's' });
     expect(config.keycloak.url).toBe('http://kc:8080');
   });
+
+  it('when PUBLIC_URL is unset, then the console is reached on 127.0.0.1 and the configured port', () => {
+    expect(loadConfig({ PORT: '3100' }).publicUrl).toBe('http://127.0.0.1:3100');
+  });
+
+  it('when PUBLIC_URL is set, then it is used without a trailing slash, and a path is refused', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://bridge.example.com/' }).publicUrl).toBe('https://bridge.example.com');
+    expect(() => loadConfig({ PUBLIC_URL: 'https://example.com/bridge' })).toThrow(/PUBLIC_URL must be an origin/);
+  });
 });
