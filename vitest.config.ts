@@ -12,6 +12,17 @@ export default defineConfig({
       },
       {
         test: {
+          // Build and deploy files checked offline: compiled JS, Dockerfile, compose, Helm chart
+          // (helm and the validators come from deploy/tools/install.sh, cached outside the repo).
+          name: 'deploy',
+          include: ['test/deploy/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',

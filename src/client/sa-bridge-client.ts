@@ -1,4 +1,4 @@
-// A typed client of the sa-bridge API (import from 'sa-bridge/client'), generated types from the
+// A typed client of the sa-bridge API (the package's sa-bridge/client export), generated types from the
 // OpenAPI document (api-types.ts) over openapi-fetch. Every failure is a typed error: the API's
 // problem+json as ProblemError (`code`, `status`, `errors[]`), an unreachable API as
 // ConnectionError. Creates carry an Idempotency-Key the client generates, so a retried create
