@@ -86,8 +86,15 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       });
       claims = verified.payload;
     } catch (error) {
-      // Failing to reach the realm's JWKS says nothing about the token: that is upstream trouble.
-      if (error instanceof joseErrors.JWKSTimeout || !(error instanceof joseErrors.JOSEError)) {
+      // Failing to get the realm's JWKS says nothing about the token: that is upstream trouble. jose
+      // raises its generic JOSEError for a non-200 answer (Keycloak down behind a proxy, a 503),
+      // JWKSInvalid for a body that is not a key set, JWKSTimeout, or the fetch's own error.
+      const jwksUnavailable =
+        error instanceof joseErrors.JWKSTimeout ||
+        error instanceof joseErrors.JWKSInvalid ||
+        !(error instanceof joseErrors.JOSEError) ||
+        (error as joseErrors.JOSEError).code === joseErrors.JOSEError.code;
+      if (jwksUnavailable) {
         throw new KeycloakUnavailableError('The realm signing keys could not be fetched; try again later', error);
       }
       throw new InvalidTokenError(describeJoseFailure(error, options.audience), error);

@@ -40,6 +40,7 @@ export async function runCli(argv: string[]): Promise<number> {
   const context: CommandContext = {
     environment,
     output: () => options().output ?? (environment.stdoutIsTty ? 'table' : 'json'),
+    requestedOutput: () => options().output,
     yes: () => options().yes === true,
     write: (text) => process.stdout.write(text),
     async client() {

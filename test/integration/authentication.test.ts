@@ -4,6 +4,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { createShortLivedClient, createTestRealm, passwordGrant, testKeycloak, type TestRealm } from '../support/keycloak.ts';
 import { freePort } from '../support/free-port.ts';
 import { readJson } from '../support/http.ts';
+import { startFaultProxy } from '../support/fault-proxy.ts';
 
 let app: TestApp;
 let tenant: TestRealm;
@@ -117,6 +118,26 @@ describe('authentication failures', () => {
       .setExpirationTime('5m')
       .sign(privateKey);
     await expectUnauthorized(await me(foreign), /not issued by the configured Keycloak/);
+  });
+});
+
+describe('when Keycloak cannot give the signing keys', () => {
+  it('when the JWKS answers 503, then the caller gets 503 keycloak_unavailable with Retry-After, not a 401 that blames the token', async () => {
+    const proxy = await startFaultProxy(testKeycloak().url);
+    const keyless = await startTestApp({ realms: [tenant.realm], keycloakUrl: proxy.url });
+    try {
+      proxy.add({ match: (_method, path) => path.endsWith('/protocol/openid-connect/certs'), mode: 'unavailable' });
+      const { access_token } = await passwordGrant(tenant.realm, 'alice');
+      const response = await fetch(`${keyless.baseUrl}/v1/me`, { headers: { authorization: `Bearer ${access_token}` } });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(await readJson(response)).toMatchObject({ code: 'keycloak_unavailable' });
+      proxy.clear();
+      expect((await fetch(`${keyless.baseUrl}/v1/me`, { headers: { authorization: `Bearer ${access_token}` } })).status).toBe(200);
+    } finally {
+      await keyless.close();
+      await proxy.close();
+    }
   });
 });
 

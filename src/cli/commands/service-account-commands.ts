@@ -9,7 +9,10 @@ import { confirm, parseDuration, withProgress } from '../terminal.ts';
 export interface CommandContext {
   environment: CliEnvironment;
   client(): Promise<SaBridgeClient>;
+  /** The --output asked for, else table on a terminal and json in a pipe. */
   output(): OutputFormat;
+  /** The --output asked for, if any (commands with a format of their own default to it). */
+  requestedOutput(): OutputFormat | undefined;
   yes(): boolean;
   write(text: string): void;
 }

@@ -7,8 +7,9 @@ import { forgetLogin, portalConfiguration, serviceAccountTokens, storeLogin } fr
 import { CliError, exitCodes } from '../exit-codes.ts';
 import type { CommandContext } from './service-account-commands.ts';
 
+/** The bare token (what `$(sa-bridge token …)` wants), or its details with --output json. */
 function printToken(ctx: CommandContext, token: { accessToken: string; expiresAt: number; scope: string | undefined }): void {
-  if (ctx.output() === 'json') {
+  if (ctx.requestedOutput() === 'json') {
     ctx.write(`${JSON.stringify({ access_token: token.accessToken, expires_at: new Date(token.expiresAt).toISOString(), scope: token.scope ?? null }, null, 2)}\n`);
   } else ctx.write(`${token.accessToken}\n`);
 }
