@@ -9,6 +9,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { auditActions } from '../../src/audit/audit-actions.ts';
 import { repoRoot } from '../../src/config.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
@@ -228,6 +229,63 @@ describe('sa-bridge in a pipeline', () => {
     expect(deleted.code).toBe(0);
     expect(deleted.stderr).toContain('deleted cli-json');
     expect((await fixture.app.deps.db.prisma.serviceAccount.findUniqueOrThrow({ where: { id: created.id } })).status).toBe('deleted');
+  });
+});
+
+describe('sa-bridge policy, exchange, update, end-grace and audit', () => {
+  it('when a cpi-admin sets the policy, then the tenant admin reads it, and an SA exchanges its token only for an allowed audience', async () => {
+    const root = (await passwordGrant('platform', 'root')).access_token;
+    const set = await sa(['policy', 'set', fixture.tenant.realm, '--allowed-audiences', 'cli-reports-api', '--max-grace', '2d', '-o', 'json'], {
+      SA_BRIDGE_URL: fixture.app.baseUrl,
+      SA_BRIDGE_TOKEN: root,
+    });
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ allowed_audiences: ['cli-reports-api'], max_grace_period_seconds: 172800 });
+    const refused = await sa(['policy', 'set', '--max-grace', '3d'], asAlice());
+    expectOneLineFailure(refused, 4, /insufficient_role/);
+
+    const read = await sa(['policy', 'get', '-o', 'table'], asAlice());
+    expect(read.code).toBe(0);
+    expect(read.stdout).toMatch(/^allowed_audiences\s+cli-reports-api$/m);
+    expect(read.stdout).toMatch(/^max_grace_period_seconds\s+172800$/m);
+
+    const created = JSON.parse((await sa(['sa', 'create', 'cli-exchanger', '-o', 'json'], asAlice())).stdout);
+    fixture.secrets.push(created.client_secret);
+    const workload = { SA_BRIDGE_URL: fixture.app.baseUrl, SA_BRIDGE_CLIENT_ID: created.client_id, SA_BRIDGE_CLIENT_SECRET: created.client_secret, SA_BRIDGE_ISSUER: created.issuer };
+    const exchanged = await sa(['exchange', '--audience', 'cli-reports-api'], workload);
+    expect(exchanged.stderr).toBe('');
+    expect(exchanged.code).toBe(0);
+    fixture.secrets.push(exchanged.stdout.trim());
+    expect(decodeJwt(exchanged.stdout.trim())).toMatchObject({ aud: 'cli-reports-api', iss: created.issuer });
+    expectOneLineFailure(await sa(['exchange', '--audience', 'payroll-api'], workload), 1, /invalid_target/);
+  });
+
+  it('when an SA is updated and its grace period ended, then the row, Keycloak and the audit list all show it', async () => {
+    const created = JSON.parse((await sa(['sa', 'create', 'cli-updated', '-o', 'json'], asAlice())).stdout);
+    fixture.secrets.push(created.client_secret);
+    const updated = await sa(['sa', 'update', 'cli-updated', '--description', 'nightly reports', '--ttl', '10m', '-o', 'json'], asAlice());
+    expect(updated.code).toBe(0);
+    expect(JSON.parse(updated.stdout)).toMatchObject({ description: 'nightly reports', access_token_ttl: 600 });
+    expect(await fixture.app.deps.db.prisma.serviceAccount.findUniqueOrThrow({ where: { id: created.id } })).toMatchObject({ description: 'nightly reports' });
+
+    const rotated = JSON.parse((await sa(['sa', 'rotate', 'cli-updated', '--grace', '1h', '-o', 'json'], asAlice())).stdout);
+    fixture.secrets.push(rotated.client_secret);
+    expect((await tryClientCredentials(fixture.tenant.realm, created.client_id, created.client_secret)).status).toBe(200);
+    const ended = await sa(['sa', 'end-grace', 'cli-updated', '-o', 'json'], asAlice());
+    expect(ended.code).toBe(0);
+    expect(JSON.parse(ended.stdout).previous_secret_expires_at ?? null).toBeNull();
+    expect((await tryClientCredentials(fixture.tenant.realm, created.client_id, created.client_secret)).status).toBe(401);
+    expect((await tryClientCredentials(fixture.tenant.realm, created.client_id, rotated.client_secret)).status).toBe(200);
+
+    const audit = await sa(['audit', 'list', '--target', created.id, '-o', 'json'], asAlice());
+    expect(audit.code).toBe(0);
+    const actions = JSON.parse(audit.stdout).map((e: { action: string }) => e.action);
+    expect(actions).toEqual(expect.arrayContaining([auditActions.serviceAccountCreated, auditActions.secretRegenerated, auditActions.previousSecretRevoked]));
+    expect(actions.some((a: string) => a === auditActions.serviceAccountUpdated || a === auditActions.tokenShapeUpdated)).toBe(true);
+    const table = await sa(['audit', 'list', '--target', created.id, '--limit', '2', '-o', 'table'], asAlice());
+    expect(table.stdout.split('\n')[0]).toMatch(/^TIME\s+ACTION\s+OUTCOME\s+ACTOR\s+TARGET$/);
+    expect(table.stdout.trim().split('\n')).toHaveLength(3);
+    expect(table.stdout).not.toContain(rotated.client_secret);
   });
 });
 
