@@ -37,6 +37,13 @@ module.exports = {
       to: { path: feature },
     },
     {
+      name: 'routes-through-use-cases',
+      comment: 'A route calls use cases; it may name a repository type to pass it on, never call one.',
+      severity: 'error',
+      from: { path: '-routes\\.ts$' },
+      to: { path: ['-repository\\.ts$', '^src/db/', '^src/keycloak/'], dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'repositories-below-use-cases',
       comment: 'A repository owns its SQL and calls no use case, service or adapter.',
       severity: 'error',

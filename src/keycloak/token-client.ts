@@ -5,10 +5,9 @@
 //  - the RFC 8693 grant the exchange proxy makes as the realm's `sa-bridge-exchange` client.
 import * as oidc from 'openid-client';
 import { KeycloakUnavailableError } from '../errors/app-error.ts';
+import { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT } from '../lib/oauth-identifiers.ts';
 import { KeycloakPermissionError } from './keycloak-errors.ts';
 
-export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
-export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
 export interface TokenSource {
   getToken(): Promise<string>;

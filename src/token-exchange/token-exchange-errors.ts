@@ -1,5 +1,6 @@
 // OAuth errors of the token endpoint (RFC 6749 section 5.2, RFC 8693 section 2.2.2), named after
 // their codes and answered as {error, error_description} with Cache-Control: no-store.
+import { TOKEN_EXCHANGE_GRANT } from '../lib/oauth-identifiers.ts';
 export class OAuthError extends Error {
   constructor(
     readonly error: string,
@@ -14,7 +15,7 @@ export class OAuthError extends Error {
 
 export const invalidRequest = (description: string) => new OAuthError('invalid_request', description);
 export const unsupportedGrantType = () =>
-  new OAuthError('unsupported_grant_type', 'grant_type must be urn:ietf:params:oauth:grant-type:token-exchange');
+  new OAuthError('unsupported_grant_type', `grant_type must be ${TOKEN_EXCHANGE_GRANT}`);
 export const invalidTarget = (description: string) => new OAuthError('invalid_target', description);
 export const invalidScope = (description: string) => new OAuthError('invalid_scope', description);
 export const temporarilyUnavailable = (retryAfterSeconds = 5) =>

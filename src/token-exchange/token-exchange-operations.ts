@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineOperation } from '../http/operation.ts';
+import { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT } from '../lib/oauth-identifiers.ts';
 import { exchangeForm, exchangeResponse } from './token-exchange-schemas.ts';
 
 export const tokenExchangeOperations = {
@@ -17,9 +18,9 @@ export const tokenExchangeOperations = {
       bodyType: 'application/x-www-form-urlencoded',
       bodyRequired: true,
       bodyExample: {
-        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        grant_type: TOKEN_EXCHANGE_GRANT,
         subject_token: 'eyJhbGciOiJSUzI1NiIs…',
-        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        subject_token_type: ACCESS_TOKEN_TYPE,
         audience: 'billing-api',
         scope: 'billing:read',
       },

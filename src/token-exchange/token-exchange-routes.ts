@@ -7,7 +7,7 @@ import { auditContextOf } from '../http/audit-context.ts';
 import { fromHttpError } from '../http/error-handler.ts';
 import { findNulCharacters } from '../http/guard.ts';
 import { expressPath } from '../http/operation.ts';
-import { TOKEN_EXCHANGE_GRANT } from '../keycloak/token-client.ts';
+import { TOKEN_EXCHANGE_GRANT } from '../lib/oauth-identifiers.ts';
 import { invalidRequest, OAuthError, slowDown, unsupportedGrantType } from './token-exchange-errors.ts';
 import { tokenExchangeOperations } from './token-exchange-operations.ts';
 import { exchangeForm, type ExchangeForm } from './token-exchange-schemas.ts';

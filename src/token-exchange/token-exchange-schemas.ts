@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT } from '../keycloak/token-client.ts';
+import { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT } from '../lib/oauth-identifiers.ts';
 
 const list = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
 
