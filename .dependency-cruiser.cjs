@@ -27,7 +27,7 @@ module.exports = {
       comment: 'Use cases, services, repositories and adapters never see req/res.',
       severity: 'error',
       from: { path: ['^src/(keycloak|db|lib|errors|logging|auth|jobs|reconciler)/', useCaseOrService, '-repository\\.ts$'] },
-      to: { path: '^node_modules/(express|pino-http|express-rate-limit)/' },
+      to: { path: '^node_modules/(express|express-rate-limit)/' },
     },
     {
       name: 'lower-layers-stay-below-features',

@@ -1,6 +1,5 @@
 // buildApp(deps) assembles middleware and routers; it never listens (main.ts does).
 import express, { type Express } from 'express';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import { createAuditRouter } from './audit/audit-routes.ts';
 import { createConsoleRouter, type ConsoleRouterDeps } from './console/console-routes.ts';
@@ -9,6 +8,7 @@ import type { TokenVerifier } from './auth/token-verifier.ts';
 import { createHealthRouter, type ReadinessCheck } from './health/health-routes.ts';
 import { authenticate } from './http/authenticate.ts';
 import { handleErrors, handleNotFound } from './http/error-handler.ts';
+import { logRequests } from './http/log-requests.ts';
 import { refuseUnsupportedMethods } from './http/method-not-allowed.ts';
 import { measureRequests, type Metrics } from './http/metrics.ts';
 import { refuseInactiveServiceAccounts } from './http/refuse-inactive-service-accounts.ts';
@@ -46,21 +46,7 @@ export function buildApp(deps: AppDeps): Express {
   app.set('etag', false);
 
   app.use(assignRequestId());
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (_req, res) => res.getHeader('x-request-id') as string,
-      // The completion line is written from a socket event, outside the request's async context.
-      customProps: (_req, res) => ({ requestId: res.getHeader('x-request-id') as string }),
-      // Only method, path and status: headers carry tokens, queries and bodies may carry anything.
-      serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }),
-        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
-    }),
-  );
+  app.use(logRequests(deps.logger, { quietPaths: ['/healthz', '/readyz', '/metrics'] }));
   app.use(measureRequests(deps.metrics));
 
   app.use(createHealthRouter(deps.readinessChecks, deps.logger, deps.metrics));

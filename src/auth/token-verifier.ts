@@ -2,6 +2,13 @@
 // knows are trusted, so an unknown issuer is rejected before any key is fetched. Each realm's
 // JWKS is fetched once and cached by jose (refetched on an unknown `kid`, at most once per
 // cooldown), so a verification costs no network round trip in the steady state.
+//
+// A verified token is remembered, keyed by its SHA-256, until it expires: callers reuse a token
+// for its whole lifetime (5 minutes by default), and its signature and claims cannot change in
+// that time. The realm is still checked on every call, so a tenant that is removed stops
+// accepting tokens at once. What the token says about a service account is not cached here:
+// service-account-identity.ts checks that on every request.
+import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { RoleNames } from '../config.ts';
 import { InvalidTokenError, KeycloakUnavailableError } from '../errors/app-error.ts';
@@ -22,6 +29,9 @@ export interface TokenVerifierOptions {
   jwksCacheMaxAgeMs: number;
   jwksTimeoutMs: number;
   clockToleranceS: number;
+  /** How many verified tokens to remember (default 10,000); 0 turns the cache off. */
+  verifiedTokenCacheSize?: number;
+  now?: () => number;
 }
 
 export interface TokenVerifier {
@@ -59,7 +69,29 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     return jwks;
   }
 
+  const cacheSize = options.verifiedTokenCacheSize ?? 10_000;
+  const now = options.now ?? Date.now;
+  const verified = new Map<string, Principal>();
+
   async function verify(token: string): Promise<Principal> {
+    if (cacheSize === 0) return verifyAndDescribe(token);
+    const key = createHash('sha256').update(token).digest('base64url');
+    const cached = verified.get(key);
+    if (cached) {
+      // jose accepts a token until exp + tolerance; so does the cache.
+      if ((cached.expiresAt + options.clockToleranceS) * 1000 > now() && (await options.isKnownRealm(cached.realm))) return cached;
+      verified.delete(key);
+    }
+    // Shared by every request that presents the token: frozen, so no caller can change it for the others.
+    const principal = Object.freeze(await verifyAndDescribe(token));
+    Object.freeze(principal.actor);
+    // Oldest first out: a Map iterates in insertion order.
+    if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
+    verified.set(key, principal);
+    return principal;
+  }
+
+  async function verifyAndDescribe(token: string): Promise<Principal> {
     let unverified: JWTPayload;
     try {
       unverified = decodeJwt(token);
