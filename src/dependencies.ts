@@ -26,6 +26,7 @@ import { createClientCredentialsSource } from './keycloak/token-client.ts';
 import { createTokenExchangeGrant } from './keycloak/token-exchange-grant.ts';
 import { SecretBox } from './lib/secret-box.ts';
 import { Reconciler } from './reconciler/reconciler.ts';
+import { createServiceAccountReadCache, type ServiceAccountReads } from './service-accounts/service-account-read-cache.ts';
 import { createServiceAccountRepository, type ServiceAccountRepository } from './service-accounts/service-account-repository.ts';
 import { bindServiceAccountUseCases, type ServiceAccountUseCases } from './service-accounts/use-cases/service-account-use-cases.ts';
 import { createTenantPolicyService, type TenantPolicyService } from './tenants/tenant-policy-service.ts';
@@ -63,6 +64,7 @@ export interface Dependencies {
   auditRepository: AuditRepository;
   audit: AuditService;
   serviceAccountRepository: ServiceAccountRepository;
+  serviceAccountReads: ServiceAccountReads;
   serviceAccounts: ServiceAccountUseCases;
   idempotency: IdempotencyService;
   reconciler: Reconciler;
@@ -96,13 +98,14 @@ export function createDependencies(input: { config: Config; logger: Logger; db: 
   // Repositories.
   const tenantRepository = createTenantRepository(db.prisma);
   const serviceAccountRepository = createServiceAccountRepository(db.prisma);
+  const serviceAccountReads = createServiceAccountReadCache(serviceAccountRepository, db.changes);
   const auditRepository = createAuditRepository(db.prisma);
   const webhookRepository = createWebhookRepository(db.prisma);
 
   // Libraries the features share.
   const audit = new AuditService(auditRepository, logger);
   const webhookOutbox = createWebhookOutbox(webhookRepository);
-  const registry = new TenantRegistry(tenantRepository, { platformRealm: config.platformRealm });
+  const registry = new TenantRegistry(tenantRepository, { platformRealm: config.platformRealm, changes: db.changes });
   const tenants = createTenantSetup({ repository: tenantRepository, registry, realmSetup, realms, secrets, consoleUrl: `${config.publicUrl}/console` });
   const verifier = createTokenVerifier({
     issuerBaseUrl: keycloak.publicUrl,
@@ -126,9 +129,11 @@ export function createDependencies(input: { config: Config; logger: Logger; db: 
     audit,
     reclampTokenLifetimes: (tenant, policy, context) => serviceAccounts!.reclampTokenLifetimes(tenant, policy, context),
     minSecretAgeSeconds: config.minSecretAgeSeconds,
+    changes: db.changes,
   });
   serviceAccounts = bindServiceAccountUseCases({
     repository: serviceAccountRepository,
+    reads: serviceAccountReads,
     keycloak: serviceAccountClients,
     audit,
     webhooks: webhookOutbox,
@@ -141,7 +146,7 @@ export function createDependencies(input: { config: Config; logger: Logger; db: 
   const webhooks = createWebhookService({ repository: webhookRepository, secrets, options: config.webhooks });
   const tokenExchange = createTokenExchangeService({
     verifier,
-    serviceAccounts: serviceAccountRepository,
+    serviceAccounts: serviceAccountReads,
     policies,
     tenants,
     grant: createTokenExchangeGrant({ keycloakUrl: keycloak.url, timeoutMs }),
@@ -185,6 +190,7 @@ export function createDependencies(input: { config: Config; logger: Logger; db: 
     auditRepository,
     audit,
     serviceAccountRepository,
+    serviceAccountReads,
     serviceAccounts,
     idempotency,
     reconciler,
@@ -205,7 +211,7 @@ export function buildAppFrom(deps: Dependencies): Express {
       { name: 'database', check: () => deps.db.ping() },
       { name: 'keycloak', check: () => deps.realms.ping() },
     ],
-    serviceAccountLookup: deps.serviceAccountRepository,
+    serviceAccountLookup: deps.serviceAccountReads,
     serviceAccounts: {
       useCases: deps.serviceAccounts,
       resolveTenant: deps.resolveTenant,

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
+import { createChangeFeed, type ChangeFeed } from './change-feed.ts';
 import { applyMigrations, wholeScriptMigrations } from './migrate.ts';
 
 export type DatabaseTarget = { kind: 'postgres'; url: string };
@@ -18,6 +19,8 @@ export type DatabaseTarget = { kind: 'postgres'; url: string };
 export interface Database {
   prisma: PrismaClient;
   target: DatabaseTarget;
+  /** Changes to service accounts and tenants as the database announces them (change-feed.ts). */
+  changes: ChangeFeed;
   /** `SELECT 1`; rejects when the database cannot be reached (or after close). */
   ping(): Promise<void>;
   /** Disconnects Prisma, then ends the pg pool. Calling it again does nothing. */
@@ -68,7 +71,8 @@ export async function openDatabase(target: DatabaseTarget, options: OpenDatabase
     await migrationPool.end();
   }
   const pool = newPool(target.url, options.poolSize ?? 10, log);
-  return wrap(new PrismaClient({ adapter: new PrismaPg(pool) }), target, () => pool.end());
+  const changes = createChangeFeed({ url: target.url, log });
+  return wrap(new PrismaClient({ adapter: new PrismaPg(pool) }), target, changes, () => pool.end());
 }
 
 function newPool(url: string, max: number, log: (msg: string) => void): pg.Pool {
@@ -79,17 +83,19 @@ function newPool(url: string, max: number, log: (msg: string) => void): pg.Pool 
   return pool;
 }
 
-function wrap(prisma: PrismaClient, target: DatabaseTarget, closeDriver: () => Promise<void>): Database {
+function wrap(prisma: PrismaClient, target: DatabaseTarget, changes: ChangeFeed, closeDriver: () => Promise<void>): Database {
   let closing: Promise<void> | undefined;
   return {
     prisma,
     target,
+    changes,
     async ping() {
       await prisma.$queryRaw`SELECT 1`;
     },
     close() {
       closing ??= (async () => {
         try {
+          await changes.close();
           await prisma.$disconnect();
         } finally {
           await closeDriver();

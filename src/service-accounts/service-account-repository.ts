@@ -30,10 +30,25 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 export function createServiceAccountRepository(prisma: PrismaClient) {
+  // Told after every write (and after a transaction commits), so that what this process remembers
+  // of the rows (service-account-read-cache.ts) is dropped before the writer's caller hears back.
+  const writeListeners = new Set<() => void>();
+  async function written<T>(write: Promise<T>): Promise<T> {
+    try {
+      return await write;
+    } finally {
+      for (const listener of writeListeners) listener();
+    }
+  }
+
   return {
+    onWrite(listener: () => void): void {
+      writeListeners.add(listener);
+    },
+
     async insertProvisioning(data: Omit<Prisma.ServiceAccountUncheckedCreateInput, 'status'>): Promise<ServiceAccountRow> {
       try {
-        return await prisma.serviceAccount.create({ data: { ...data, status: 'provisioning' } });
+        return await written(prisma.serviceAccount.create({ data: { ...data, status: 'provisioning' } }));
       } catch (error) {
         if (isUniqueViolation(error)) throw new NameTakenError(data.name);
         throw error;
@@ -93,12 +108,12 @@ export function createServiceAccountRepository(prisma: PrismaClient) {
       data: Prisma.ServiceAccountUncheckedUpdateInput,
       tx: Prisma.TransactionClient | PrismaClient = prisma,
     ): Promise<ServiceAccountRow | null> {
-      const result = await tx.serviceAccount.updateManyAndReturn({ where: { id, status: { in: from } }, data });
+      const result = await written(tx.serviceAccount.updateManyAndReturn({ where: { id, status: { in: from } }, data }));
       return result[0] ?? null;
     },
 
     async update(id: string, data: Prisma.ServiceAccountUncheckedUpdateInput, tx: Prisma.TransactionClient | PrismaClient = prisma) {
-      return tx.serviceAccount.update({ where: { id }, data });
+      return written(tx.serviceAccount.update({ where: { id }, data }));
     },
 
     async listLive(tenant: string): Promise<ServiceAccountRow[]> {
@@ -119,7 +134,7 @@ export function createServiceAccountRepository(prisma: PrismaClient) {
     },
 
     transaction<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>, options?: { timeout?: number; maxWait?: number }): Promise<T> {
-      return prisma.$transaction(fn, options);
+      return written(prisma.$transaction(fn, options));
     },
 
     /**
@@ -150,19 +165,23 @@ export function createServiceAccountRepository(prisma: PrismaClient) {
      * expiry changed since `row` was read, so each notice goes once however many bridges run.
      */
     async claimExpiryNotice(tx: Prisma.TransactionClient, row: Pick<ServiceAccountRow, 'id' | 'expiryNoticeSent' | 'secretExpiresAt'>, stage: number): Promise<boolean> {
-      const { count } = await tx.serviceAccount.updateMany({
-        where: { id: row.id, expiryNoticeSent: row.expiryNoticeSent, secretExpiresAt: row.secretExpiresAt },
-        data: { expiryNoticeSent: stage },
-      });
+      const { count } = await written(
+        tx.serviceAccount.updateMany({
+          where: { id: row.id, expiryNoticeSent: row.expiryNoticeSent, secretExpiresAt: row.secretExpiresAt },
+          data: { expiryNoticeSent: stage },
+        }),
+      );
       return count === 1;
     },
 
     /** Moves last_used_at forward (never back) for a client of the tenant; returns rows changed. */
     async recordLastUsed(tenant: string, clientId: string, time: Date): Promise<number> {
-      const { count } = await prisma.serviceAccount.updateMany({
-        where: { tenant, clientId, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: time } }] },
-        data: { lastUsedAt: time },
-      });
+      const { count } = await written(
+        prisma.serviceAccount.updateMany({
+          where: { tenant, clientId, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: time } }] },
+          data: { lastUsedAt: time },
+        }),
+      );
       return count;
     },
   };

@@ -4,6 +4,7 @@
 import { auditActions } from '../audit/audit-actions.ts';
 import type { AuditContext, AuditService } from '../audit/audit-service.ts';
 import type { Principal } from '../auth/principal.ts';
+import type { ChangeFeed } from '../db/change-feed.ts';
 import { hasAtLeast } from '../auth/roles.ts';
 import { AppError, InsufficientRoleError, NotFoundError } from '../errors/app-error.ts';
 import { applyPolicyChange, findPolicyProblem, toPolicyResponse } from './tenant-policy.ts';
@@ -20,6 +21,8 @@ export interface TenantPolicyServiceDeps {
   minSecretAgeSeconds: number;
   /** How long read() may answer from memory. */
   cacheMs?: number;
+  /** Drops a tenant's cached policy as soon as its row changes anywhere. */
+  changes?: Pick<ChangeFeed, 'subscribe'>;
   now?: () => number;
 }
 
@@ -29,6 +32,10 @@ export function createTenantPolicyService(deps: TenantPolicyServiceDeps) {
   const now = deps.now ?? Date.now;
   const cacheMs = deps.cacheMs ?? 5000;
   const cache = new Map<string, { policy: TenantPolicy | null; until: number }>();
+  deps.changes?.subscribe((change) => {
+    if (change.table === 'tenants') cache.delete(change.tenant);
+    else if (change.table === '*') cache.clear();
+  });
 
   async function readCurrent(realm: string): Promise<TenantPolicy> {
     const policy = await deps.repository.findPolicy(realm);

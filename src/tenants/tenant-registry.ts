@@ -1,12 +1,15 @@
 // Which realms the bridge serves. Token verification asks on every request, so the answer comes
 // from memory; a miss reloads from the database at most once per `reloadIntervalMs`, so a realm
 // registered by another process is picked up without letting unknown issuers hammer the database.
+// With a change feed, any change to the tenants table (here or on another replica) reloads at once.
+import type { ChangeFeed } from '../db/change-feed.ts';
 import type { TenantRepository } from './tenant-repository.ts';
 
 export interface TenantRegistryOptions {
   platformRealm: string;
   reloadIntervalMs?: number;
   now?: () => number;
+  changes?: Pick<ChangeFeed, 'subscribe'>;
 }
 
 export class TenantRegistry {
@@ -22,6 +25,9 @@ export class TenantRegistry {
   ) {
     this.now = options.now ?? Date.now;
     this.reloadIntervalMs = options.reloadIntervalMs ?? 5000;
+    options.changes?.subscribe((change) => {
+      if (change.table === 'tenants' || change.table === '*') void this.reload().catch(() => undefined);
+    });
   }
 
   async isKnownRealm(realm: string): Promise<boolean> {

@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.ts';
 import { buildAppFrom, createDependencies, type Dependencies } from '../../src/dependencies.ts';
 import { createLogger } from '../../src/logging/logger.ts';
+import { openDatabase } from '../../src/db/client.ts';
 import { createTestDatabase } from './database.ts';
 import { testKeycloak } from './keycloak.ts';
 
@@ -27,9 +28,11 @@ export async function startTestApp(options: {
   keycloakUrl?: string;
   /** Listen here rather than on any free port (e.g. the port of PUBLIC_URL, for the console's sign-in). */
   port?: number;
+  /** Another replica: share this app's database (left in place when this one closes). */
+  replicaOf?: TestApp;
 }): Promise<TestApp> {
   const kc = testKeycloak();
-  const { db, drop, url: dbUrl } = await createTestDatabase();
+  const { db, drop, url: dbUrl } = options.replicaOf ? await openReplicaDatabase(options.replicaOf.dbUrl) : await createTestDatabase();
   const config = loadConfig({
     KEYCLOAK_URL: kc.url,
     KEYCLOAK_ADMIN_CLIENT_ID: kc.bridgeAdmin.clientId,
@@ -76,4 +79,9 @@ export async function startTestApp(options: {
       await drop();
     },
   };
+}
+
+async function openReplicaDatabase(url: string) {
+  const db = await openDatabase({ kind: 'postgres', url });
+  return { db, url, drop: () => db.close() };
 }

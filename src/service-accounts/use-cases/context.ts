@@ -10,10 +10,13 @@ import { InsufficientRoleError, NotFoundError } from '../../errors/app-error.ts'
 import type { ServiceAccountClients } from '../../keycloak/service-account-clients.ts';
 import type { TenantPolicyService } from '../../tenants/tenant-policy-service.ts';
 import type { WebhookOutbox } from '../../webhooks/webhook-outbox.ts';
+import type { ServiceAccountReads } from '../service-account-read-cache.ts';
 import type { ServiceAccountRepository, ServiceAccountRow } from '../service-account-repository.ts';
 
 export interface ServiceAccountDeps {
   repository: ServiceAccountRepository;
+  /** Cached reads for readers only (service-account-read-cache.ts); writers use the repository. */
+  reads: Pick<ServiceAccountReads, 'findLive'>;
   keycloak: ServiceAccountClients;
   audit: AuditService;
   webhooks: WebhookOutbox;
@@ -59,7 +62,7 @@ export async function authorize(deps: Pick<ServiceAccountDeps, 'audit'>, ctx: Se
   throw new InsufficientRoleError(message);
 }
 
-export async function findLiveOrFail(deps: Pick<ServiceAccountDeps, 'repository'>, ctx: ServiceAccountContext, id: string): Promise<ServiceAccountRow> {
+export async function findLiveOrFail(deps: { repository: Pick<ServiceAccountReads, 'findLive'> }, ctx: ServiceAccountContext, id: string): Promise<ServiceAccountRow> {
   const row = await deps.repository.findLive(ctx.tenant, id);
   if (!row) throw new NotFoundError('service_account_not_found', `No service account ${id} in this tenant`);
   return row;

@@ -24,7 +24,7 @@ export async function listServiceAccounts(
   return { items, nextCursor: rows.length > query.limit && last ? encodeCursor({ time: last.createdAt, id: last.id }) : null };
 }
 
-export async function getServiceAccount(deps: Pick<ServiceAccountDeps, 'repository' | 'audit'>, ctx: ServiceAccountContext, id: string): Promise<ServiceAccountRow> {
+export async function getServiceAccount(deps: Pick<ServiceAccountDeps, 'reads' | 'audit'>, ctx: ServiceAccountContext, id: string): Promise<ServiceAccountRow> {
   await authorize(deps, ctx, 'read');
-  return findLiveOrFail(deps, ctx, id);
+  return findLiveOrFail({ repository: deps.reads }, ctx, id);
 }
