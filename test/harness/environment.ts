@@ -5,7 +5,7 @@
 // runs it. Everything started here is stopped by stop().
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -67,10 +67,10 @@ export interface HarnessDatabaseServer {
   stop(): Promise<void>;
 }
 
-export async function startDatabaseServer(log: (msg: string) => void): Promise<HarnessDatabaseServer> {
+export async function startDatabaseServer(log: (msg: string) => void, options: { url?: string } = {}): Promise<HarnessDatabaseServer> {
   let embedded: EmbeddedPostgres | undefined;
   let dir: string | undefined;
-  let serverUrl = env.TEST_DATABASE_URL;
+  let serverUrl = options.url ?? env.TEST_DATABASE_URL;
   if (!serverUrl) {
     dir = await mkdtemp(path.join(os.tmpdir(), 'sa-bridge-harness-pg-'));
     embedded = await startEmbeddedPostgres({ dir, settings: { fsync: 'off', max_connections: '300' }, env, log });
@@ -150,7 +150,8 @@ export async function createBridgeAdmin(kc: HarnessKeycloak, realms: string[]): 
   };
 }
 
-function masterAdmin(kc: HarnessKeycloak) {
+/** Keycloak's admin API as the master bootstrap admin. */
+export function masterAdmin(kc: HarnessKeycloak) {
   return createAdminTransport({
     keycloakUrl: kc.url,
     timeoutMs: 60_000,
@@ -161,6 +162,8 @@ function masterAdmin(kc: HarnessKeycloak) {
 export interface BridgeProcess {
   baseUrl: string;
   child: ChildProcess;
+  /** Its DATA_DIR: with no DATABASE_URL, its embedded PostgreSQL lives under postgres/. Removed by stop(). */
+  dataDir: string;
   /** What the process wrote, for failure reports. */
   output: string[];
   /** Sends `signal` (default SIGTERM) and waits for the exit code. */
@@ -168,17 +171,34 @@ export interface BridgeProcess {
 }
 
 /** `src/main.ts` as its own process, as `npm start` runs it; resolves once /readyz is 200. */
-export async function startBridgeProcess(environment: Record<string, string>, options: { startTimeoutMs?: number } = {}): Promise<BridgeProcess> {
+export async function startBridgeProcess(
+  environment: Record<string, string>,
+  options: {
+    startTimeoutMs?: number;
+    /** Extra node flags, e.g. --cpu-prof. */
+    nodeArgs?: string[];
+    /** `dist` runs the compiled JavaScript of `npm run build` (dist/src/main.js) instead of the sources through tsx. */
+    entry?: 'source' | 'dist';
+  } = {},
+): Promise<BridgeProcess> {
   const port = environment.PORT ?? String(await freePort());
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'sa-bridge-harness-bridge-'));
-  const child = spawn(path.join(repoRoot, 'node_modules', '.bin', 'node'), ['--import', 'tsx', 'src/main.ts'], {
+  // The embedded PostgreSQL runs as another OS user when we are root: it must enter (not list) this folder.
+  await chmod(dataDir, 0o711);
+  const entry = options.entry === 'dist' ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const child = spawn(path.join(repoRoot, 'node_modules', '.bin', 'node'), [...(options.nodeArgs ?? []), ...entry], {
     cwd: repoRoot,
     env: { PATH: env.PATH, HOME: env.HOME, DATA_DIR: dataDir, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: port, ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+  // The last 500 chunks only: a bridge under load logs every request.
+  const keep = (chunk: Buffer) => {
+    output.push(chunk.toString('utf8'));
+    if (output.length > 500) output.splice(0, output.length - 500);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
@@ -195,6 +215,7 @@ export async function startBridgeProcess(environment: Record<string, string>, op
   return {
     baseUrl,
     child,
+    dataDir,
     output,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);

@@ -1,0 +1,331 @@
+// npm run bench: every figure of the performance targets in one run, side by side with its
+// baseline, the bridge in its own process (src/main.ts, as `npm start` runs it) and the load from
+// another (autocannon). One column per database: the embedded default, and DATABASE_URL's server
+// when it is set. Ends with a line per target saying met or missed.
+//
+//   BENCH_SECONDS=10         length of each load (after BENCH_WARMUP_SECONDS=2 unmeasured)
+//   BENCH_CONNECTIONS=20     concurrent connections of each load
+//   BENCH_CREATES=60         sequential creates per path; BENCH_BURST=200 at BENCH_BURST_CONCURRENCY=20
+//   BENCH_ONLY=reads,exchange,create,burst,list    a subset of the groups
+//   BENCH_PROFILE=1          a CPU profile of the bridge per load (inspector), summarised after the table
+//   BENCH_ENTRY=dist         run the compiled JavaScript (npm run build) instead of the sources via tsx
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import pg from 'pg';
+import { repoRoot } from '../src/config.ts';
+import { startKeycloak } from '../test/harness/environment.ts';
+import { EXCHANGE_AUDIENCE, grantToken, readExchangeClientSecret, startColumn, type Column, type ColumnSpec } from './bench-setup.ts';
+import { formatProfile, summariseProfile } from './cpu-profile.ts';
+import { burst, checkConsistency, creators } from './create-benchmarks.ts';
+import { connectProfiler, type InspectorProfiler } from './inspector-profiler.ts';
+import { generateLoad, type LoadResult, type LoadTarget } from './load-generator.ts';
+import { readRssBytes, sampleRss } from './rss-sampler.ts';
+import { percentile } from './stats.ts';
+
+const env = process.env;
+const seconds = Number(env.BENCH_SECONDS ?? 10);
+const warmupSeconds = Number(env.BENCH_WARMUP_SECONDS ?? 2);
+const connections = Number(env.BENCH_CONNECTIONS ?? 20);
+const createCount = Number(env.BENCH_CREATES ?? 60);
+const burstCount = Number(env.BENCH_BURST ?? 200);
+const burstConcurrency = Number(env.BENCH_BURST_CONCURRENCY ?? 20);
+const groups = new Set((env.BENCH_ONLY ?? 'reads,exchange,create,burst,list').split(',').map((g) => g.trim()));
+const profiling = Boolean(env.BENCH_PROFILE);
+const entry = env.BENCH_ENTRY === 'dist' ? 'dist' : 'source';
+const log = (m: string) => console.error(`[bench] ${m}`);
+
+const MB = 1024 * 1024;
+const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ACCESS = 'urn:ietf:params:oauth:token-type:access_token';
+
+type Figures = Map<string, number>;
+const rowOrder: Array<{ key: string; label: string; target: string }> = [
+  { key: 'hello', label: 'bare Express GET /hello (baseline)', target: 'baseline' },
+  { key: 'healthz', label: 'GET /healthz', target: '' },
+  { key: 'me-user', label: 'GET /v1/me, user token', target: '' },
+  { key: 'me-sa', label: 'GET /v1/me, SA token', target: '' },
+  { key: 'sa-by-id', label: 'GET /v1/service-accounts/{id}, user token', target: '>= 50 % of hello' },
+  { key: 'list-page', label: 'GET /v1/service-accounts?limit=20, user token', target: '' },
+  { key: 'rss', label: 'bridge RSS: idle / peak under load / after', target: '<= 200 MB' },
+  { key: 'exchange', label: 'exchange throughput, bridge / direct Keycloak', target: '>= 0.9' },
+  { key: 'exchange-p50', label: 'exchange p50 overhead (sequential)', target: '< 5 ms' },
+  { key: 'create', label: 'create p50, bridge / direct admin calls', target: '<= 1.15' },
+  { key: 'burst', label: `${burstCount} creates at ${burstConcurrency} over 4 tenants, bridge / direct`, target: '>= 0.8, 0 errors, 0 orphans, 0 dangling' },
+  { key: 'list', label: 'list limit=100 p50, 10,000 SAs / 100 SAs', target: '<= 1.5, p50 <= 15 ms' },
+];
+
+interface ColumnResult {
+  label: string;
+  cells: Map<string, string>;
+  figures: Figures;
+  profiles: string[];
+}
+
+async function startHello(): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bench', 'hello-server.mjs')], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once('data', (chunk: Buffer) => resolve((JSON.parse(chunk.toString('utf8')) as { port: number }).port));
+    child.once('exit', (code) => reject(new Error(`hello server exited with ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/hello`,
+    stop: () => new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
+const rate = (r: LoadResult) => `${Math.round(r.requestsPerSecond).toLocaleString('en-US')} req/s, p50 ${r.p50} ms`;
+
+async function measure(result: ColumnResult, key: string, target: LoadTarget, profiler: InspectorProfiler | undefined, expectStatus = 2): Promise<LoadResult> {
+  await profiler?.start();
+  const load = await generateLoad(target, { connections, seconds, warmupSeconds });
+  if (profiler) result.profiles.push(formatProfile(`${key} (${result.label})`, summariseProfile(await profiler.stop())));
+  const failed = load.non2xx + load.errors;
+  if (expectStatus === 2 && failed > 0) log(`${key}: ${failed} of ${load.total} requests failed (non-2xx ${load.non2xx}, errors ${load.errors})`);
+  result.figures.set(key, load.requestsPerSecond);
+  return load;
+}
+
+async function createServiceAccount(column: Column, name: string, body: Record<string, unknown> = {}) {
+  const response = await fetch(`${column.bridge.baseUrl}/v1/service-accounts`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${await column.userToken()}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name, ...body }),
+  });
+  if (response.status !== 201) throw new Error(`create ${name}: HTTP ${response.status} ${await response.text()}`);
+  return (await response.json()) as { id: string; client_id: string; client_secret: string };
+}
+
+async function runReads(column: Column, result: ColumnResult, helloUrl: string, profiler: InspectorProfiler | undefined) {
+  const base = column.bridge.baseUrl;
+  const sa = await createServiceAccount(column, 'reader', { access_token_ttl: 3600 });
+  const saToken = (await grantToken(column.kc.url, column.realms[0]!.realm, { clientId: sa.client_id, clientSecret: sa.client_secret, clientCredentials: true })).accessToken;
+  const user = { authorization: `Bearer ${await column.userToken()}` };
+  for (let i = 0; i < 20; i += 1) await createServiceAccount(column, `page-${i}`);
+
+  const hello = await measure(result, 'hello', { url: helloUrl }, undefined);
+  result.cells.set('hello', rate(hello));
+  const rows: Array<[string, LoadTarget]> = [
+    ['healthz', { url: `${base}/healthz` }],
+    ['me-user', { url: `${base}/v1/me`, headers: user }],
+    ['me-sa', { url: `${base}/v1/me`, headers: { authorization: `Bearer ${saToken}` } }],
+    ['sa-by-id', { url: `${base}/v1/service-accounts/${sa.id}`, headers: { authorization: `Bearer ${await column.userToken()}` } }],
+    ['list-page', { url: `${base}/v1/service-accounts?limit=20`, headers: { authorization: `Bearer ${await column.userToken()}` } }],
+  ];
+  for (const [key, target] of rows) {
+    const load = await measure(result, key, target, profiler);
+    result.cells.set(key, `${rate(load)} (${((load.requestsPerSecond / hello.requestsPerSecond) * 100).toFixed(0)} % of hello)`);
+  }
+}
+
+async function runExchange(column: Column, result: ColumnResult, profiler: InspectorProfiler | undefined) {
+  const realm = column.realms[0]!.realm;
+  const sa = await createServiceAccount(column, 'exchanger', { access_token_ttl: 3600 });
+  // One subject token for the whole run (its lifetime covers it), as a workload would reuse it.
+  const subject = (await grantToken(column.kc.url, realm, { clientId: sa.client_id, clientSecret: sa.client_secret, clientCredentials: true })).accessToken;
+  const exchangeSecret = await readExchangeClientSecret(column.kc, realm);
+  const form = { grant_type: GRANT, subject_token: subject, subject_token_type: ACCESS, audience: EXCHANGE_AUDIENCE };
+  const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' };
+  const viaBridge: LoadTarget = { url: `${column.bridge.baseUrl}/v1/token-exchange`, method: 'POST', headers: formHeaders, body: new URLSearchParams(form).toString() };
+  const direct: LoadTarget = {
+    url: `${column.kc.url}/realms/${realm}/protocol/openid-connect/token`,
+    method: 'POST',
+    headers: formHeaders,
+    body: new URLSearchParams({ ...form, client_id: 'sa-bridge-exchange', client_secret: exchangeSecret, requested_token_type: ACCESS }).toString(),
+  };
+  const once = async (target: LoadTarget) => {
+    const t0 = performance.now();
+    const response = await fetch(target.url, { method: 'POST', headers: target.headers, body: target.body });
+    if (response.status !== 200) throw new Error(`exchange at ${target.url}: HTTP ${response.status} ${await response.text()}`);
+    await response.json();
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < 20; i += 1) {
+    await once(direct);
+    await once(viaBridge);
+  }
+  const directTimes: number[] = [];
+  const bridgeTimes: number[] = [];
+  for (let i = 0; i < 200; i += 1) {
+    directTimes.push(await once(direct));
+    bridgeTimes.push(await once(viaBridge));
+  }
+  const overhead = percentile(bridgeTimes, 50) - percentile(directTimes, 50);
+  result.figures.set('exchange-p50', overhead);
+  result.cells.set('exchange-p50', `${overhead.toFixed(2)} ms (bridge ${percentile(bridgeTimes, 50).toFixed(2)}, direct ${percentile(directTimes, 50).toFixed(2)})`);
+
+  // Alternated twice, so that a drift of the machine or of Keycloak's caches hits both paths.
+  const directRates: number[] = [];
+  const bridgeRates: number[] = [];
+  for (let round = 0; round < 2; round += 1) {
+    directRates.push((await generateLoad(direct, { connections, seconds, warmupSeconds })).requestsPerSecond);
+    bridgeRates.push((await measure(result, 'exchange-load', viaBridge, round === 0 ? profiler : undefined)).requestsPerSecond);
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const ratio = mean(bridgeRates) / mean(directRates);
+  result.figures.set('exchange', ratio);
+  result.cells.set('exchange', `${ratio.toFixed(2)} (${Math.round(mean(bridgeRates))} / ${Math.round(mean(directRates))} per s)`);
+}
+
+async function runCreates(column: Column, result: ColumnResult) {
+  const create = await creators(column);
+  const realm = column.realms[1]!.realm;
+  for (let i = 0; i < 5; i += 1) {
+    await create.direct(realm, `warm-direct-${i}`);
+    await create.viaBridge(1, `warm-${i}`);
+  }
+  const direct: number[] = [];
+  const bridge: number[] = [];
+  for (let i = 0; i < createCount; i += 1) {
+    // Interleaved, so that both paths see the same Keycloak (its database grows as we go).
+    let t0 = performance.now();
+    await create.direct(realm, `direct-${i}`);
+    direct.push(performance.now() - t0);
+    t0 = performance.now();
+    await create.viaBridge(1, `one-${i}`);
+    bridge.push(performance.now() - t0);
+  }
+  const ratio = percentile(bridge, 50) / percentile(direct, 50);
+  result.figures.set('create', ratio);
+  result.cells.set('create', `${ratio.toFixed(2)} (${percentile(bridge, 50).toFixed(1)} / ${percentile(direct, 50).toFixed(1)} ms)`);
+}
+
+async function runBurst(column: Column, result: ColumnResult) {
+  const create = await creators(column);
+  const realms = column.realms.map((r) => r.realm);
+  const direct = await burst(burstCount, burstConcurrency, (i) => create.direct(realms[i % 4]!, `burst-direct-${i}`));
+  const bridge = await burst(burstCount, burstConcurrency, (i) => create.viaBridge(i % 4, `burst-${i}`));
+  const consistency = await checkConsistency(column);
+  for (const error of [...direct.errors, ...bridge.errors].slice(0, 5)) log(`burst error: ${error}`);
+  for (const problem of [...consistency.orphans.map((o) => `orphan ${o}`), ...consistency.dangling.map((d) => `dangling ${d}`)].slice(0, 10)) log(problem);
+  const ratio = bridge.perSecond / direct.perSecond;
+  result.figures.set('burst', ratio);
+  result.figures.set('burst-faults', bridge.errors.length + direct.errors.length + consistency.orphans.length + consistency.dangling.length);
+  result.cells.set(
+    'burst',
+    `${ratio.toFixed(2)} (${bridge.perSecond.toFixed(1)} / ${direct.perSecond.toFixed(1)} per s); errors ${bridge.errors.length}+${direct.errors.length}, orphans ${consistency.orphans.length}, dangling ${consistency.dangling.length} of ${consistency.rows} rows`,
+  );
+}
+
+async function runList(column: Column, result: ColumnResult) {
+  const realm = column.realms[2]!.realm;
+  const db = new pg.Client({ connectionString: column.databaseUrl });
+  await db.connect();
+  // The list reads the database only, so the extra rows are inserted there directly; statistics
+  // are refreshed after each bulk load, as autovacuum would within a minute.
+  const topUp = async (total: number) => {
+    const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM service_accounts WHERE tenant = $1', [realm]);
+    const have = Number(rows[0]!.n);
+    await db.query(
+      `INSERT INTO service_accounts (id, tenant, name, client_id, role, status, created_by_type, created_by_id, created_by_name, created_at, updated_at)
+       SELECT 'sa_F' || lpad(g::text, 19, '0'), $1, 'filler-' || g, 'sa-filler-' || g, 'viewer', 'active'::service_account_status,
+              'user'::actor_type, 'bench', 'bench', now() - g * interval '1 second', now()
+       FROM generate_series($2::int, $3::int) AS g`,
+      [realm, have, total - 1],
+    );
+    await db.query('ANALYZE service_accounts');
+  };
+  const token = await column.userToken(2);
+  const sample = async () => {
+    const call = async () => {
+      const t0 = performance.now();
+      const response = await fetch(`${column.bridge.baseUrl}/v1/service-accounts?limit=100`, { headers: { authorization: `Bearer ${token}` } });
+      const body = (await response.json()) as { items: unknown[] };
+      if (body.items.length !== 100) throw new Error(`expected a full page, got HTTP ${response.status}`);
+      return performance.now() - t0;
+    };
+    for (let i = 0; i < 20; i += 1) await call();
+    const samples: number[] = [];
+    for (let i = 0; i < 200; i += 1) samples.push(await call());
+    return percentile(samples, 50);
+  };
+  try {
+    await topUp(100);
+    const at100 = await sample();
+    await topUp(10_000);
+    const at10k = await sample();
+    result.figures.set('list', at10k / at100);
+    result.figures.set('list-p50', at10k);
+    result.cells.set('list', `${(at10k / at100).toFixed(2)} (${at10k.toFixed(1)} / ${at100.toFixed(1)} ms)`);
+  } finally {
+    await db.end();
+  }
+}
+
+async function runColumn(kc: Awaited<ReturnType<typeof startKeycloak>>, spec: ColumnSpec, helloUrl: string): Promise<ColumnResult> {
+  const result: ColumnResult = { label: spec.label, cells: new Map(), figures: new Map(), profiles: [] };
+  log(`${spec.label}: starting the bridge (${entry})`);
+  const column = await startColumn(kc, spec, { profile: profiling, entry, log });
+  let profiler: InspectorProfiler | undefined;
+  try {
+    if (column.inspectPort) profiler = await connectProfiler(column.inspectPort);
+    const pid = column.bridge.child.pid!;
+    const idle = (await readRssBytes(pid)) ?? 0;
+    const sampler = sampleRss(pid);
+    if (groups.has('reads')) await runReads(column, result, helloUrl, profiler);
+    if (groups.has('exchange')) await runExchange(column, result, profiler);
+    const memory = await sampler.stop();
+    result.figures.set('rss-peak', memory.peak);
+    result.cells.set('rss', `${(idle / MB).toFixed(0)} / ${(memory.peak / MB).toFixed(0)} / ${(memory.last / MB).toFixed(0)} MB`);
+    if (groups.has('create')) await runCreates(column, result);
+    if (groups.has('burst')) await runBurst(column, result);
+    if (groups.has('list')) await runList(column, result);
+  } finally {
+    profiler?.close();
+    await column.stop();
+  }
+  return result;
+}
+
+function printTable(results: ColumnResult[]) {
+  const header = ['measurement', ...results.map((r) => r.label), 'target'];
+  const rows = rowOrder.filter((row) => results.some((r) => r.cells.has(row.key))).map((row) => [row.label, ...results.map((r) => r.cells.get(row.key) ?? '-'), row.target]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of rows) console.log(line(row));
+}
+
+function printTargets(results: ColumnResult[]) {
+  const checks: Array<{ name: string; met(f: Figures): boolean | undefined }> = [
+    { name: 'GET SA by id >= 50 % of bare Express', met: (f) => (f.has('sa-by-id') ? f.get('sa-by-id')! >= 0.5 * f.get('hello')! : undefined) },
+    { name: 'bridge RSS peak <= 200 MB', met: (f) => (f.has('rss-peak') && (f.has('sa-by-id') || f.has('exchange')) ? f.get('rss-peak')! <= 200 * MB : undefined) },
+    { name: 'exchange throughput >= 0.9 of direct', met: (f) => (f.has('exchange') ? f.get('exchange')! >= 0.9 : undefined) },
+    { name: 'exchange p50 overhead < 5 ms', met: (f) => (f.has('exchange-p50') ? f.get('exchange-p50')! < 5 : undefined) },
+    { name: 'create p50 <= 1.15 of direct', met: (f) => (f.has('create') ? f.get('create')! <= 1.15 : undefined) },
+    { name: 'burst >= 0.8 of direct, no errors, orphans or dangling rows', met: (f) => (f.has('burst') ? f.get('burst')! >= 0.8 && f.get('burst-faults') === 0 : undefined) },
+    { name: 'list 10,000 / 100 <= 1.5 and p50 <= 15 ms', met: (f) => (f.has('list') ? f.get('list')! <= 1.5 && f.get('list-p50')! <= 15 : undefined) },
+  ];
+  console.log('\ntargets:');
+  for (const check of checks) {
+    const verdicts = results.map((r) => ({ label: r.label, met: check.met(r.figures) })).filter((v) => v.met !== undefined);
+    if (verdicts.length === 0) continue;
+    console.log(`  ${verdicts.every((v) => v.met) ? 'met   ' : 'MISSED'}  ${check.name}${verdicts.length > 1 ? `  (${verdicts.map((v) => `${v.label}: ${v.met ? 'met' : 'missed'}`).join(', ')})` : ''}`);
+  }
+}
+
+async function main() {
+  const kc = await startKeycloak(log);
+  const hello = await startHello();
+  const results: ColumnResult[] = [];
+  try {
+    const specs: ColumnSpec[] = [{ label: 'embedded PostgreSQL' }];
+    if (env.DATABASE_URL) specs.push({ label: 'PostgreSQL (DATABASE_URL)', serverUrl: env.DATABASE_URL });
+    for (const spec of specs) results.push(await runColumn(kc, spec, hello.url));
+  } finally {
+    await hello.stop();
+    await kc.stop();
+  }
+  console.log(`\nsa-bridge benchmark: ${connections} connections, ${seconds} s per load after ${warmupSeconds} s warm-up; Node ${process.version}; ${entry === 'dist' ? 'compiled dist/' : 'sources via tsx'}; Keycloak ${kc.url}\n`);
+  printTable(results);
+  printTargets(results);
+  for (const result of results) for (const profile of result.profiles) console.log(`\n${profile}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
