@@ -12,8 +12,9 @@ import { loadConfig, repoRoot } from '../src/config.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded-postgres.ts';
 import { buildAppFrom, createDependencies } from '../src/dependencies.ts';
+import { resolveDeploymentId } from '../src/deployment/deployment-repository.ts';
 import { grantBridgeRealmAccess, importRealm, startLocalKeycloak, type LocalKeycloak } from '../src/local-keycloak/local-server.ts';
-import { renderTenantRealm } from '../src/local-keycloak/realm-template.ts';
+import { renderTenantRealm } from '../src/keycloak/realm-template.ts';
 import { createLogger } from '../src/logging/logger.ts';
 
 const env = process.env;
@@ -95,6 +96,7 @@ export async function startBenchEnvironment(options: { env?: Record<string, stri
     logger: createLogger('silent'),
     db,
     keycloak: { url: kcUrl, publicUrl: kcUrl, adminRealm: 'master', adminClientId: bridge.clientId, adminClientSecret: bridge.clientSecret },
+    deploymentId: await resolveDeploymentId(db.prisma, config.deploymentId, async () => `bench-${realm}`),
   });
   await deps.tenants.register([{ realm, displayName: realm }]);
   const server = buildAppFrom(deps).listen(0, '127.0.0.1');

@@ -2,7 +2,7 @@
 // Keycloak (same client, same subject token, same audience and scope), in one run: latency
 // p50/p95 interleaved one at a time, then throughput with a fixed concurrency for each path.
 // Run: npm run bench:exchange   (BENCH_EXCHANGES, BENCH_CONCURRENCY to change the load)
-import { EXCHANGE_CLIENT_ID } from '../src/keycloak/client-shape.ts';
+import { exchangeClientIdFor } from '../src/keycloak/client-shape.ts';
 import { startBenchEnvironment, time, token } from './bench-environment.ts';
 import { percentile, printTable } from './stats.ts';
 
@@ -35,7 +35,7 @@ try {
     const response = await fetch(`${bench.kcUrl}/realms/${bench.realm}/protocol/openid-connect/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ ...form, client_id: EXCHANGE_CLIENT_ID, client_secret: exchangeSecret, requested_token_type: ACCESS }),
+      body: new URLSearchParams({ ...form, client_id: exchangeClientIdFor(bench.deps.deploymentId), client_secret: exchangeSecret, requested_token_type: ACCESS }),
     });
     if (response.status !== 200) throw new Error(`direct exchange: HTTP ${response.status} ${await response.text()}`);
     await response.json();

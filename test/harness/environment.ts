@@ -16,7 +16,7 @@ import { createClientCredentialsSource } from '../../src/keycloak/token-client.t
 import { freePort } from '../../src/lib/free-port.ts';
 import { ensureBridgeAdminClient, grantBridgeRealmAccess, importRealm, type AdminCredentials } from '../../src/local-keycloak/keycloak-bootstrap.ts';
 import { startLocalKeycloak, type LocalKeycloak } from '../../src/local-keycloak/local-server.ts';
-import { renderTenantRealm } from '../../src/local-keycloak/realm-template.ts';
+import { renderTenantRealm } from '../../src/keycloak/realm-template.ts';
 
 export const DEMO_PASSWORD = 'demo';
 const env = process.env;
