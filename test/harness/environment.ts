@@ -150,6 +150,11 @@ export async function createBridgeAdmin(kc: HarnessKeycloak, realms: string[]): 
   };
 }
 
+/** Deletes a realm if it exists. */
+export async function deleteRealm(kc: HarnessKeycloak, realm: string): Promise<void> {
+  await masterAdmin(kc).request('delete realm', 'DELETE', `/${encodeURIComponent(realm)}`).catch(() => undefined);
+}
+
 function masterAdmin(kc: HarnessKeycloak) {
   return createAdminTransport({
     keycloakUrl: kc.url,
