@@ -48,6 +48,8 @@ export const newRealmName = z
 
 const displayName = z.string().min(1).max(255).regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
 
+const unique = (values: string[]) => new Set(values).size === values.length;
+
 export const tenantAdminInvite = z
   .object({
     username: z
@@ -78,7 +80,13 @@ export const createTenantBody = z
     display_name: displayName,
     adopt: z.literal(false).optional(),
     policy: z.object(policyFields).strict().optional(),
-    admins: z.array(tenantAdminInvite).max(20).optional().meta({ description: 'First tenant-admins of the new realm' }),
+    admins: z
+      .array(tenantAdminInvite)
+      .max(20)
+      .refine((admins) => unique(admins.map((a) => (a.username ?? a.email ?? '').toLowerCase())), { message: 'two admins have the same username' })
+      .refine((admins) => unique(admins.flatMap((a) => (a.email ? [a.email.toLowerCase()] : []))), { message: 'two admins have the same email' })
+      .optional()
+      .meta({ description: 'First tenant-admins of the new realm' }),
   })
   .strict();
 export type CreateTenantInput = z.infer<typeof createTenantBody>;

@@ -102,7 +102,8 @@ async function createFirstAdmin(deps: Pick<TenantDeps, 'realmAdmin' | 'roleNames
   const credential = invite.credential ?? 'email';
   const username = invite.username ?? invite.email!.toLowerCase();
   const temporaryPassword = credential === 'temporary_password' ? randomBytes(18).toString('base64url') : undefined;
-  const id = await deps.realmAdmin.createUser(realm, {
+  const id = await deps.realmAdmin
+    .createUser(realm, {
     username,
     email: invite.email,
     firstName: invite.first_name,
@@ -110,7 +111,11 @@ async function createFirstAdmin(deps: Pick<TenantDeps, 'realmAdmin' | 'roleNames
     realmRole: deps.roleNames.tenantAdmin,
     temporaryPassword,
     requiredActions: credential === 'email' ? [...FIRST_SIGN_IN_ACTIONS, 'VERIFY_EMAIL'] : FIRST_SIGN_IN_ACTIONS,
-  });
+    })
+    .catch((error: unknown) => {
+      if (error instanceof KeycloakConflictError) throw new AppError('invalid_request', `Keycloak refused the admin ${username}: the username or email is taken`, { errors: [{ path: 'body.admins', message: `${username} is taken` }] });
+      throw error;
+    });
   const emailSent = credential === 'email' ? await deps.realmAdmin.sendActionsEmail(realm, id, [...FIRST_SIGN_IN_ACTIONS, 'VERIFY_EMAIL']) : null;
   return { id, username, email: invite.email ?? null, credential, emailSent, ...(temporaryPassword && { temporaryPassword }) };
 }

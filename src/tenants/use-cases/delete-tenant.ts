@@ -7,6 +7,7 @@
 import { auditActions } from '../../audit/audit-actions.ts';
 import type { AuditContext } from '../../audit/audit-service.ts';
 import { AppError } from '../../errors/app-error.ts';
+import { KeycloakNotFoundError } from '../../keycloak/keycloak-errors.ts';
 import type { TenantRow } from '../tenant-repository.ts';
 import { findTenantOrFail, requireCpiAdmin, tenantTarget, type TenantContext, type TenantDeps } from './context.ts';
 
@@ -38,7 +39,13 @@ export async function completeTenantDeletion(deps: TenantDeps, row: TenantRow, a
   const realm = row.realm;
   const deletedServiceAccounts = await deps.deleteServiceAccountsOf(realm, { ...audit, tenant: realm });
   const created = row.origin === 'created';
-  const removed = created ? ['realm'] : await deps.realmSetup.removeDeploymentSetup(realm);
+  // A realm deleted outside the bridge has nothing left to release.
+  const removed = created
+    ? ['realm']
+    : await deps.realmSetup.removeDeploymentSetup(realm).catch((error: unknown) => {
+        if (error instanceof KeycloakNotFoundError) return [];
+        throw error;
+      });
   if (created) await deps.realmAdmin.deleteRealm(realm);
   deps.registry.remove(realm);
   deps.setup.forget(realm);
