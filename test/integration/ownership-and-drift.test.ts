@@ -20,7 +20,7 @@ import { clientCredentialsGrant, testKeycloak } from '../support/keycloak.ts';
 import { useTenantApp } from '../support/tenant-app.ts';
 
 // A full owner check only at the first pass: later changes must be found through admin events.
-const fixture = useTenantApp('owner', { env: { OWNER_FULL_CHECK_INTERVAL_MS: '3600000' } });
+const fixture = useTenantApp('owner', { env: { OWNER_FULL_CHECK_INTERVAL_MS: '3600000', WEBHOOK_ALLOW_INSECURE_URLS: 'true', JOBS_INTERVAL_MS: '0' } });
 const secrets = fixture.secrets;
 
 let alice: ApiClient;
@@ -31,6 +31,9 @@ beforeAll(async () => {
   alice = await fixture.as('alice');
   dave = await fixture.as('dave');
   dora = await fixture.as('dora');
+  const hook = await alice.post('/v1/webhooks', { url: 'http://127.0.0.1:9/owner-events', events: ['service_account.owner_changed'] });
+  expect(hook.status).toBe(201);
+  secrets.push(hook.body.signing_secret);
   // The first pass sets the admin-event cursor and checks every owner once.
   await fixture.app.deps.reconciler.runOnce();
 });
@@ -80,6 +83,8 @@ describe('owner changes', () => {
     const audit = await fixture.app.deps.db.prisma.auditEvent.findFirstOrThrow({ where: { action: 'service_account.owner_changed', targetId: sa.id } });
     expect(audit).toMatchObject({ actorType: 'system', actorName: 'reconciler', outcome: 'success' });
     expect(audit.details).toMatchObject({ action: 'downgraded', from_role: 'tenant-admin', to_role: 'viewer', policy: 'downgrade', owner_state: 'enabled' });
+    const delivery = await fixture.app.deps.db.prisma.webhookDelivery.findFirstOrThrow({ where: { event: 'service_account.owner_changed' } });
+    expect(delivery.payload).toMatchObject({ data: { service_account: { id: sa.id, role: 'viewer' }, owner_change: { action: 'downgraded' } } });
     // Nothing more to do on the next pass.
     expect((await fixture.app.deps.reconciler.runOnce()).ownerChanges).toEqual([]);
     await changeUserRealmRoles(fixture.tenant.realm, 'alice', { add: ['tenant-admin'], remove: ['viewer'] });

@@ -43,9 +43,13 @@ async function expectEventually(check: () => Promise<boolean>, timeoutMs = 15_00
 }
 
 beforeAll(async () => {
-  app = await startTestApp({ realms: [] });
+  app = await startTestApp({ realms: [], env: { WEBHOOK_ALLOW_INSECURE_URLS: 'true', JOBS_INTERVAL_MS: '0' } });
   replica = await startTestApp({ realms: [], replicaOf: app });
   root = apiClient(app.baseUrl, (await passwordGrant('platform', 'root')).access_token);
+  // The operators' endpoint: tenant events go to the platform realm's webhooks.
+  const hook = await root.post('/v1/webhooks', { url: 'http://127.0.0.1:9/tenant-events', events: ['tenant.created', 'tenant.deleted'] });
+  expect(hook.status).toBe(201);
+  secrets.push(hook.body.signing_secret);
 });
 
 afterAll(async () => {
@@ -113,6 +117,9 @@ describe('POST /v1/tenants', () => {
     // Neither replica serves it any more: the one that deleted it at once, the other within seconds.
     expect((await onFirst.get('/v1/me')).status).toBe(401);
     await expectEventually(async () => (await onReplica.get('/v1/me')).status === 401);
+    const deliveries = await app.deps.db.prisma.webhookDelivery.findMany({ where: { tenant: 'platform' } });
+    const tenantEvents = deliveries.filter((d) => (d.payload as { data: { tenant: { realm: string } } }).data.tenant.realm === realm).map((d) => d.event);
+    expect(tenantEvents.sort()).toEqual(['tenant.created', 'tenant.deleted']);
     const actions = (await app.deps.db.prisma.auditEvent.findMany({ where: { OR: [{ targetId: realm }, { tenant: realm }] }, orderBy: { occurredAt: 'asc' } })).map(
       (e) => `${e.action}:${e.outcome}:${e.actorName}`,
     );
