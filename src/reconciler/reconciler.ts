@@ -26,7 +26,7 @@ import type { OwnerWatch } from './owner-watch.ts';
 
 export interface ReconcilerDeps {
   repository: ServiceAccountRepository;
-  tenants: Pick<TenantRepository, 'listRealms' | 'findPolicy' | 'findStuckTenants'>;
+  tenants: Pick<TenantRepository, 'listRealms' | 'findPolicy' | 'findStuckTenants' | 'claimReconcilePass'>;
   keycloak: Pick<ServiceAccountClients, 'listManagedClients' | 'deleteServiceAccountClient'>;
   useCases: Pick<ServiceAccountUseCases, 'rollBackProvisioning' | 'completeDeletion' | 'repairClientDrift' | 'followOwnerChange'>;
   tenantUseCases: Pick<TenantUseCases, 'completeDeletion' | 'rollBackCreation'>;
@@ -59,11 +59,18 @@ const COMPONENT = 'reconciler';
 
 export class Reconciler {
   private readonly task: PeriodicTask<ReconcileReport>;
+  private periodic: PeriodicTask<ReconcileReport>;
 
   constructor(private readonly deps: ReconcilerDeps) {
-    this.task = createPeriodicTask(
+    this.task = this.createTask(0);
+    this.periodic = this.task;
+  }
+
+  private createTask(claimWindowMs: number): PeriodicTask<ReconcileReport> {
+    const deps = this.deps;
+    return createPeriodicTask(
       async () => {
-        const report = await this.pass();
+        const report = await this.pass(claimWindowMs);
         const repaired =
           report.rolledBack.length +
           report.deletionsCompleted.length +
@@ -79,20 +86,26 @@ export class Reconciler {
     );
   }
 
-  /** One pass; concurrent calls in this process share the pass in flight. */
+  /** One pass over every tenant; concurrent calls in this process share the pass in flight. */
   runOnce(): Promise<ReconcileReport> {
     return this.task.runOnce();
   }
 
+  /**
+   * Passes every `intervalMs`. Each tenant's clients and owners are checked by one process per
+   * half period (claimed in the database), however many replicas run.
+   */
   start(intervalMs: number): void {
-    this.task.start(intervalMs);
+    this.periodic = this.createTask(Math.floor(intervalMs / 2));
+    this.periodic.start(intervalMs);
   }
 
-  stop(): Promise<void> {
-    return this.task.stop();
+  async stop(): Promise<void> {
+    await this.periodic.stop();
+    await this.task.stop();
   }
 
-  private async pass(): Promise<ReconcileReport> {
+  private async pass(claimWindowMs: number): Promise<ReconcileReport> {
     const { repository, useCases, audit, logger } = this.deps;
     const report: ReconcileReport = {
       rolledBack: [],
@@ -132,6 +145,7 @@ export class Reconciler {
     }
 
     for (const tenant of await this.deps.tenants.listRealms()) {
+      if (claimWindowMs > 0 && !(await this.deps.tenants.claimReconcilePass(tenant, claimWindowMs))) continue;
       try {
         await this.removeOrphans(tenant, report);
       } catch (error) {

@@ -143,6 +143,17 @@ export function createTenantRepository(prisma: PrismaClient) {
     async updateTenant(realm: string, data: { displayName?: string }): Promise<TenantRow> {
       return prisma.tenant.update({ where: { realm }, data });
     },
+    /**
+     * Claims the tenant for one periodic reconciler pass: true unless another process (or this
+     * one) claimed it less than `windowMs` ago, so replicas do not all check every client.
+     */
+    async claimReconcilePass(realm: string, windowMs: number): Promise<boolean> {
+      const { count } = await prisma.tenant.updateMany({
+        where: { realm, OR: [{ reconciledAt: null }, { reconciledAt: { lte: new Date(Date.now() - windowMs) } }] },
+        data: { reconciledAt: new Date() },
+      });
+      return count === 1;
+    },
     async adminEventsCursor(realm: string): Promise<Date | null> {
       return (await prisma.tenant.findUnique({ where: { realm }, select: { adminEventsSeenUntil: true } }))?.adminEventsSeenUntil ?? null;
     },

@@ -85,4 +85,17 @@ describe('two deployments on one Keycloak', () => {
     expect((await apiClient(green.baseUrl, token).delete(`/v1/service-accounts/${mine.body.id}`)).status).toBe(204);
     expect(await findClient(tenant.realm, mine.body.client_id)).toBeUndefined();
   });
+
+  it('when replicas share a database, then a periodic pass checks each tenant in one of them per half period', async () => {
+    const replica = await startTestApp({ realms: [tenant.realm], replicaOf: blue });
+    try {
+      await blue.deps.db.prisma.tenant.update({ where: { realm: tenant.realm }, data: { reconciledAt: null } });
+      expect(await blue.deps.tenantRepository.claimReconcilePass(tenant.realm, 60_000)).toBe(true);
+      expect(await replica.deps.tenantRepository.claimReconcilePass(tenant.realm, 60_000)).toBe(false);
+      expect(await blue.deps.tenantRepository.claimReconcilePass(tenant.realm, 60_000)).toBe(false);
+      expect(await replica.deps.tenantRepository.claimReconcilePass(tenant.realm, 0)).toBe(true);
+    } finally {
+      await replica.close();
+    }
+  });
 });

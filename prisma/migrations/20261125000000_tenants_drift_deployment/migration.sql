@@ -8,6 +8,7 @@ ALTER TABLE "tenants" ADD COLUMN     "origin" TEXT NOT NULL DEFAULT 'registered'
 ADD COLUMN     "status" TEXT NOT NULL DEFAULT 'active',
 ADD COLUMN     "on_owner_change" TEXT NOT NULL DEFAULT 'downgrade',
 ADD COLUMN     "admin_events_seen_until" TIMESTAMPTZ(3),
+ADD COLUMN     "reconciled_at" TIMESTAMPTZ(3),
 ADD COLUMN     "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 ADD COLUMN     "deleted_at" TIMESTAMPTZ(3);
 
