@@ -72,7 +72,9 @@ export function createClientDrift(keycloak: AdminTransport, identity: BridgeIden
       const flagChanges = Object.entries(wanted.flags).filter(([key, value]) => (client as Record<string, unknown>)[key] !== value);
       const attributeChanges = Object.entries(wanted.attributes).filter(([key, value]) => (client.attributes?.[key] ?? (value === 'false' ? 'false' : undefined)) !== value);
       if (flagChanges.length > 0 || attributeChanges.length > 0) {
-        fields.push(...flagChanges.map(([key]) => key), ...attributeChanges.map(([key]) => `attribute ${key}`));
+        // A client made before deployment ids is stamped, which is no drift.
+        const stamped = ([key]: [string, string]) => key === DEPLOYMENT_ATTRIBUTE && client.attributes?.[key] === undefined;
+        fields.push(...flagChanges.map(([key]) => key), ...attributeChanges.filter((change) => !stamped(change)).map(([key]) => `attribute ${key}`));
         // Keycloak merges a partial representation: only these fields change.
         await keycloak.request('repair client', 'PUT', clientPath, {
           ...Object.fromEntries(flagChanges),
