@@ -144,10 +144,12 @@ export async function startColumn(kc: HarnessKeycloak, spec: ColumnSpec, options
   }
 }
 
-/** The realm's `sa-bridge-exchange` client secret, for the direct exchange at Keycloak. */
-export async function readExchangeClientSecret(kc: HarnessKeycloak, realm: string): Promise<string> {
+/** The bridge's exchange client of the realm (`sa-bridge-exchange-<deployment id>`), for the direct exchange at Keycloak. */
+export async function readExchangeClient(kc: HarnessKeycloak, realm: string): Promise<{ clientId: string; clientSecret: string }> {
   const admin = masterAdmin(kc);
-  const { body: clients } = await admin.request<Array<{ id: string }>>('find exchange client', 'GET', `/${realm}/clients?clientId=sa-bridge-exchange`);
-  const { body } = await admin.request<{ value: string }>('exchange client secret', 'GET', `/${realm}/clients/${clients[0]!.id}/client-secret`);
-  return body.value;
+  const { body: clients } = await admin.request<Array<{ id: string; clientId: string }>>('find exchange client', 'GET', `/${realm}/clients?search=true&clientId=sa-bridge-exchange-`);
+  const client = clients.find((c) => c.clientId.startsWith('sa-bridge-exchange-'));
+  if (!client) throw new Error(`no exchange client in realm ${realm}`);
+  const { body } = await admin.request<{ value: string }>('exchange client secret', 'GET', `/${realm}/clients/${client.id}/client-secret`);
+  return { clientId: client.clientId, clientSecret: body.value };
 }

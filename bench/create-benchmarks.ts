@@ -9,6 +9,8 @@ import { masterAdmin } from '../test/harness/environment.ts';
 import { grantToken, type Column } from './bench-setup.ts';
 
 const DIRECT_PREFIX = 'sa_direct';
+// The direct clients carry a deployment id of their own, so the bridge's reconciler leaves them alone.
+const DIRECT_IDENTITY = { bridgeAudience: 'sa-bridge', deploymentId: 'bench-direct' };
 
 export interface Creator {
   direct(realm: string, name: string): Promise<void>;
@@ -44,12 +46,13 @@ export async function creators(column: Column): Promise<Creator> {
           clientId, name: clientId, description: '', protocol: 'openid-connect', enabled: true, publicClient: false, bearerOnly: false,
           clientAuthenticatorType: 'client-secret', serviceAccountsEnabled: true, standardFlowEnabled: false, implicitFlowEnabled: false,
           directAccessGrantsEnabled: false, frontchannelLogout: false, consentRequired: false,
-          protocolMappers: tokenMappers({ claims: {}, audiences: [] }, 'sa-bridge'),
+          protocolMappers: tokenMappers({ claims: {}, audiences: [] }, DIRECT_IDENTITY),
           attributes: {
             'access.token.lifespan': '300', 'oauth2.device.authorization.grant.enabled': 'false', 'oidc.ciba.grant.enabled': 'false',
             'client_credentials.use_refresh_token': 'false', 'standard.token.exchange.enabled': 'false',
             // The markers put the client under the realm's secret-rotation policy, which Keycloak evaluates on every create.
             'sa-bridge.managed': 'true', 'sa-bridge.sa-id': `${DIRECT_PREFIX}${randomBytes(6).toString('hex')}`, 'sa-bridge.tenant': realm, 'sa-bridge.owner': 'bench',
+            'sa-bridge.deployment': DIRECT_IDENTITY.deploymentId,
           },
         }),
       });

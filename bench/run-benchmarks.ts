@@ -14,7 +14,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { repoRoot } from '../src/config.ts';
 import { startKeycloak } from '../test/harness/environment.ts';
-import { EXCHANGE_AUDIENCE, grantToken, readExchangeClientSecret, startColumn, type Column, type ColumnSpec } from './bench-setup.ts';
+import { EXCHANGE_AUDIENCE, grantToken, readExchangeClient, startColumn, type Column, type ColumnSpec } from './bench-setup.ts';
 import { formatProfile, summariseProfile } from './cpu-profile.ts';
 import { burst, checkConsistency, creators } from './create-benchmarks.ts';
 import { connectProfiler, type InspectorProfiler } from './inspector-profiler.ts';
@@ -125,7 +125,7 @@ async function runExchange(column: Column, result: ColumnResult, profiler: Inspe
   const sa = await createServiceAccount(column, 'exchanger', { access_token_ttl: 3600 });
   // One subject token for the whole run (its lifetime covers it), as a workload would reuse it.
   const subject = (await grantToken(column.kc.url, realm, { clientId: sa.client_id, clientSecret: sa.client_secret, clientCredentials: true })).accessToken;
-  const exchangeSecret = await readExchangeClientSecret(column.kc, realm);
+  const exchangeClient = await readExchangeClient(column.kc, realm);
   const form = { grant_type: GRANT, subject_token: subject, subject_token_type: ACCESS, audience: EXCHANGE_AUDIENCE };
   const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' };
   const viaBridge: LoadTarget = { url: `${column.bridge.baseUrl}/v1/token-exchange`, method: 'POST', headers: formHeaders, body: new URLSearchParams(form).toString() };
@@ -133,7 +133,7 @@ async function runExchange(column: Column, result: ColumnResult, profiler: Inspe
     url: `${column.kc.url}/realms/${realm}/protocol/openid-connect/token`,
     method: 'POST',
     headers: formHeaders,
-    body: new URLSearchParams({ ...form, client_id: 'sa-bridge-exchange', client_secret: exchangeSecret, requested_token_type: ACCESS }).toString(),
+    body: new URLSearchParams({ ...form, client_id: exchangeClient.clientId, client_secret: exchangeClient.clientSecret, requested_token_type: ACCESS }).toString(),
   };
   const once = async (target: LoadTarget) => {
     const t0 = performance.now();

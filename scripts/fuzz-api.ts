@@ -14,10 +14,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { repoRoot } from '../src/config.ts';
 import {
   createBridgeAdmin,
   createRealm,
+  deleteRealm,
   DEMO_PASSWORD,
   startBridgeProcess,
   startDatabaseServer,
@@ -142,6 +144,20 @@ async function countChecks(file: string): Promise<{ cases: number; checks: Map<s
   return { cases, checks };
 }
 
+/** Realms the cpi-admin run created through POST /v1/tenants (the bridge's database names them). */
+async function removeCreatedRealms(kc: HarnessKeycloak, databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  let realms: string[];
+  try {
+    realms = (await client.query<{ realm: string }>("SELECT realm FROM tenants WHERE origin = 'created'")).rows.map((r) => r.realm);
+  } finally {
+    await client.end();
+  }
+  for (const realm of realms) await deleteRealm(kc, realm);
+  if (realms.length > 0) log(`removed ${realms.length} realms the fuzzer created`);
+}
+
 async function main(): Promise<number> {
   const st = ensureSchemathesis();
   await rm(reportDir, { recursive: true, force: true });
@@ -204,6 +220,7 @@ async function main(): Promise<number> {
   } finally {
     const code = await bridge?.stop();
     if (bridge && code !== 0) log(`the bridge exited with ${code}:\n${bridge.output.join('').slice(-2000)}`);
+    if (database && kc) await removeCreatedRealms(kc, database.url).catch((error: unknown) => log(`removing created realms failed: ${String(error)}`));
     await database?.drop().catch((error: unknown) => log(`dropping the database failed: ${String(error)}`));
     await realm?.remove();
     await admin?.remove().catch((error: unknown) => log(`removing the admin client failed: ${String(error)}`));

@@ -67,6 +67,13 @@ const envSchema = z
     WEBHOOK_ALLOW_INSECURE_URLS: booleanFlag,
     RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
     RECONCILE_STALE_AFTER_MS: z.coerce.number().int().min(0).default(120_000),
+    OWNER_FULL_CHECK_INTERVAL_MS: z.coerce.number().int().min(0).default(600_000),
+    DEPLOYMENT_ID: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be 1-32 characters: a-z, 0-9 and hyphens, not starting with a hyphen')
+        .optional(),
+    ),
 
     BRIDGE_AUDIENCE: z.string().min(1).max(255).default('sa-bridge'),
     JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).default(30_000),
@@ -133,7 +140,10 @@ export interface Config {
   };
   /** Seals what must be read back (idempotent replies, webhook and exchange secrets); absent: main.ts keeps a generated key under dataDir. */
   serverKey: Buffer | undefined;
-  reconciler: { intervalMs: number; staleAfterMs: number };
+  /** How often the reconciler checks every SA owner in Keycloak, besides reading admin events each pass (0 = every pass). */
+  reconciler: { intervalMs: number; staleAfterMs: number; ownerFullCheckIntervalMs: number };
+  /** Stamped on every client the bridge manages; absent: the one the database holds, or a generated one (main.ts). */
+  deploymentId: string | undefined;
   /** Rotation scheduler, expiry notices, usage collection and webhook dispatch (0 = off). */
   jobsIntervalMs: number;
   /** Token exchanges per caller (realm + subject) per minute. */
@@ -203,7 +213,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       clockToleranceS: e.TOKEN_CLOCK_TOLERANCE_S,
     },
     serverKey: e.SERVER_ENCRYPTION_KEY ? Buffer.from(e.SERVER_ENCRYPTION_KEY, 'base64') : undefined,
-    reconciler: { intervalMs: e.RECONCILE_INTERVAL_MS, staleAfterMs: e.RECONCILE_STALE_AFTER_MS },
+    reconciler: { intervalMs: e.RECONCILE_INTERVAL_MS, staleAfterMs: e.RECONCILE_STALE_AFTER_MS, ownerFullCheckIntervalMs: e.OWNER_FULL_CHECK_INTERVAL_MS },
+    deploymentId: e.DEPLOYMENT_ID,
     jobsIntervalMs: e.JOBS_INTERVAL_MS,
     exchangeRatePerMinute: e.EXCHANGE_RATE_LIMIT_PER_MINUTE,
     minSecretAgeSeconds: e.MIN_SECRET_AGE_SECONDS,

@@ -18,13 +18,16 @@ import { createIdempotencyRepository } from './idempotency/idempotency-repositor
 import { IdempotencyService } from './idempotency/idempotency-service.ts';
 import { createBackgroundJobs, type BackgroundJobs } from './jobs/background-jobs.ts';
 import { createAdminTransport } from './keycloak/admin-transport.ts';
+import { createClientDrift } from './keycloak/client-drift.ts';
 import { createClientLoginEvents } from './keycloak/client-login-events.ts';
+import { createRealmAdmin } from './keycloak/realm-admin.ts';
 import { createRealmDirectory, type RealmDirectory } from './keycloak/realm-directory.ts';
 import { createRealmSetup } from './keycloak/realm-setup.ts';
 import { createServiceAccountClients, type ServiceAccountClients } from './keycloak/service-account-clients.ts';
 import { createClientCredentialsSource } from './keycloak/token-client.ts';
 import { createTokenExchangeGrant } from './keycloak/token-exchange-grant.ts';
 import { SecretBox } from './lib/secret-box.ts';
+import { OwnerWatch } from './reconciler/owner-watch.ts';
 import { Reconciler } from './reconciler/reconciler.ts';
 import { createServiceAccountReadCache, type ServiceAccountReads } from './service-accounts/service-account-read-cache.ts';
 import { createServiceAccountRepository, type ServiceAccountRepository } from './service-accounts/service-account-repository.ts';
@@ -33,6 +36,7 @@ import { createTenantPolicyService, type TenantPolicyService } from './tenants/t
 import { TenantRegistry } from './tenants/tenant-registry.ts';
 import { createTenantRepository, type TenantRepository } from './tenants/tenant-repository.ts';
 import { createTenantSetup, type TenantSetup } from './tenants/tenant-setup.ts';
+import { bindTenantUseCases, type TenantUseCases } from './tenants/use-cases/tenant-use-cases.ts';
 import { createTokenExchangeService, type TokenExchangeService } from './token-exchange/token-exchange-service.ts';
 import { createWebhookDispatcher } from './webhooks/webhook-dispatcher.ts';
 import { createWebhookOutbox } from './webhooks/webhook-outbox.ts';
@@ -58,6 +62,9 @@ export interface Dependencies {
   registry: TenantRegistry;
   tenants: TenantSetup;
   policies: TenantPolicyService;
+  tenantUseCases: TenantUseCases;
+  /** Stamped on every client this bridge manages in Keycloak. */
+  deploymentId: string;
   resolveTenant: TenantScope;
   verifier: TokenVerifier;
   metrics: Metrics;
@@ -73,8 +80,17 @@ export interface Dependencies {
   tokenExchange: TokenExchangeService;
 }
 
-export function createDependencies(input: { config: Config; logger: Logger; db: Database; keycloak: KeycloakConnection; serverKey?: Buffer }): Dependencies {
-  const { config, logger, db, keycloak } = input;
+export function createDependencies(input: {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  keycloak: KeycloakConnection;
+  serverKey?: Buffer;
+  /** The deployment id the database holds (resolveDeploymentId). */
+  deploymentId: string;
+}): Dependencies {
+  const { config, logger, db, keycloak, deploymentId } = input;
+  const identity = { bridgeAudience: config.auth.audience, deploymentId };
   const timeoutMs = config.keycloak.timeoutMs;
   const bridgeAudience = config.auth.audience;
   // One server key seals what must be read back: idempotent replies, webhook signing secrets and
@@ -90,8 +106,10 @@ export function createDependencies(input: { config: Config; logger: Logger; db: 
     timeoutMs,
   });
   const transport = createAdminTransport({ keycloakUrl: keycloak.url, tokens: adminTokens, timeoutMs });
-  const serviceAccountClients = createServiceAccountClients(transport, { bridgeAudience });
-  const realmSetup = createRealmSetup(transport, serviceAccountClients, { bridgeAudience });
+  const serviceAccountClients = createServiceAccountClients(transport, identity);
+  const realmSetup = createRealmSetup(transport, serviceAccountClients, identity);
+  const realmAdmin = createRealmAdmin(transport);
+  const clientDrift = createClientDrift(transport, identity);
   const realms = createRealmDirectory(transport, { adminRealm: keycloak.adminRealm });
   const loginEvents = createClientLoginEvents(transport);
 
@@ -135,6 +153,7 @@ export function createDependencies(input: { config: Config; logger: Logger; db: 
     repository: serviceAccountRepository,
     reads: serviceAccountReads,
     keycloak: serviceAccountClients,
+    drift: clientDrift,
     audit,
     webhooks: webhookOutbox,
     policies,
@@ -149,7 +168,7 @@ export function createDependencies(input: { config: Config; logger: Logger; db: 
     serviceAccounts: serviceAccountReads,
     policies,
     tenants,
-    grant: createTokenExchangeGrant({ keycloakUrl: keycloak.url, timeoutMs }),
+    grant: createTokenExchangeGrant({ keycloakUrl: keycloak.url, timeoutMs, deploymentId }),
     audit,
     logger,
   });
@@ -163,14 +182,40 @@ export function createDependencies(input: { config: Config; logger: Logger; db: 
     logger,
     purgeIdempotencyKeys: () => idempotency.purgeExpired(),
   });
+  const tenantUseCases = bindTenantUseCases({
+    repository: tenantRepository,
+    setup: tenants,
+    realmSetup,
+    realmAdmin,
+    realms,
+    registry,
+    policies,
+    deleteServiceAccountsOf: (tenant, context) => serviceAccounts.deleteAllOfTenant(tenant, context),
+    audit,
+    webhooks: webhookOutbox,
+    logger,
+    roleNames: config.roles,
+    platformRealm: config.platformRealm,
+    minSecretAgeSeconds: config.minSecretAgeSeconds,
+  });
   const reconciler = new Reconciler({
     repository: serviceAccountRepository,
     tenants: tenantRepository,
     keycloak: serviceAccountClients,
     useCases: serviceAccounts,
+    tenantUseCases,
+    owners: new OwnerWatch({
+      tenants: tenantRepository,
+      realmAdmin,
+      roleNames: config.roles,
+      platformRealm: config.platformRealm,
+      fullCheckIntervalMs: config.reconciler.ownerFullCheckIntervalMs,
+    }),
     audit,
     logger,
     staleAfterMs: config.reconciler.staleAfterMs,
+    deploymentId,
+    platformRealm: config.platformRealm,
   });
 
   return {
@@ -184,6 +229,8 @@ export function createDependencies(input: { config: Config; logger: Logger; db: 
     registry,
     tenants,
     policies,
+    tenantUseCases,
+    deploymentId,
     resolveTenant: createTenantScope((realm) => registry.isKnownRealm(realm)),
     verifier,
     metrics: createMetrics(),
@@ -219,7 +266,7 @@ export function buildAppFrom(deps: Dependencies): Express {
       issuerBaseUrl: deps.keycloak.publicUrl,
     },
     audit: { repository: deps.auditRepository, resolveTenant: deps.resolveTenant },
-    tenants: { policies: deps.policies },
+    tenants: { policies: deps.policies, tenants: deps.tenantUseCases, platformRealm: deps.config.platformRealm, issuerBaseUrl: deps.keycloak.publicUrl },
     webhooks: { webhooks: deps.webhooks, resolveTenant: deps.resolveTenant, audit: deps.audit },
     tokenExchange: { service: deps.tokenExchange, ratePerMinute: deps.config.exchangeRatePerMinute },
     console: {

@@ -8,6 +8,7 @@ import { InvalidConfigError, loadConfig, type Config } from './config.ts';
 import { describeTarget, openDatabase, type Database } from './db/client.ts';
 import { PostgresBinariesMissingError, PostgresDirectoryUnreachableError, startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres.ts';
 import { buildAppFrom, createDependencies, type KeycloakConnection } from './dependencies.ts';
+import { DeploymentIdMismatchError, resolveDeploymentId } from './deployment/deployment-repository.ts';
 import { JdkNotFoundError } from './local-keycloak/find-jdk.ts';
 import { startLocalKeycloak, type LocalKeycloak } from './local-keycloak/local-server.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
@@ -79,6 +80,24 @@ async function loadServerKey(config: Config): Promise<Buffer> {
   return key;
 }
 
+/**
+ * The id a database without one takes when DEPLOYMENT_ID is unset: kept under DATA_DIR (so the
+ * embedded default keeps its id with its data), generated the first time.
+ */
+async function loadOrCreateDeploymentId(config: Config): Promise<string> {
+  const file = path.join(config.dataDir, 'secrets', 'deployment-id');
+  try {
+    const id = (await readFile(file, 'utf8')).trim();
+    if (/^[a-z0-9][a-z0-9-]{0,31}$/.test(id)) return id;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const id = randomBytes(5).toString('hex');
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeFile(file, `${id}\n`, { mode: 0o600 });
+  return id;
+}
+
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -145,7 +164,9 @@ async function main(): Promise<void> {
     if (databaseStart.status === 'rejected') throw databaseStart.reason;
     const keycloak = keycloakStart.value;
 
-    const deps = createDependencies({ config, logger, db: databaseStart.value, keycloak: keycloak.connection, serverKey: await loadServerKey(config) });
+    const deploymentId = await resolveDeploymentId(databaseStart.value.prisma, config.deploymentId, () => loadOrCreateDeploymentId(config));
+    logger.info({ deploymentId }, 'deployment id');
+    const deps = createDependencies({ config, logger, db: databaseStart.value, keycloak: keycloak.connection, serverKey: await loadServerKey(config), deploymentId });
     audit = deps.audit;
     const realms = await deps.tenants.syncFromKeycloak();
     logger.info({ realms }, 'tenants registered');
@@ -171,7 +192,11 @@ async function main(): Promise<void> {
   } catch (error) {
     // A missing JDK or PostgreSQL binary, or a DATA_DIR the postgres OS user cannot enter, is a
     // setup problem with one fix: say it in one line, without a stack.
-    const setupProblem = error instanceof JdkNotFoundError || error instanceof PostgresBinariesMissingError || error instanceof PostgresDirectoryUnreachableError;
+    const setupProblem =
+      error instanceof JdkNotFoundError ||
+      error instanceof PostgresBinariesMissingError ||
+      error instanceof PostgresDirectoryUnreachableError ||
+      error instanceof DeploymentIdMismatchError;
     if (setupProblem) console.error(`sa-bridge: ${error.message}`);
     else logger.fatal({ err: error }, 'start failed');
     await shutdown('start failed', 1);

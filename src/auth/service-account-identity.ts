@@ -19,7 +19,7 @@ export interface ServiceAccountLookup {
 }
 
 export function describeInactive(status: string): string {
-  return `The service account is ${status === 'disabled' ? 'disabled' : 'deleted'}`;
+  return `The service account is ${status === 'disabled' ? 'disabled' : status === 'failed' ? 'failed (its client is gone)' : 'deleted'}`;
 }
 
 /**

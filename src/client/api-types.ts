@@ -146,6 +146,66 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List tenants, by realm name
+         * @description cpi-admin. Each with its service accounts counted by status.
+         *
+         *     Roles: cpi-admin.
+         */
+        get: operations["listTenants"];
+        put?: never;
+        /**
+         * Create a tenant (a new realm), or adopt an existing realm
+         * @description cpi-admin. `{realm, display_name, policy?, admins?}` creates the realm from the tenant template (roles, `portal` client, exchange client, rotation policy, event settings) and its first tenant-admins, as a saga: a failure removes the half-made realm. `{realm, adopt: true}` registers an existing realm the bridge may manage: it adds what it needs, changes nothing else, and lists what it added. Every replica serves the tenant within seconds.
+         *
+         *     Roles: cpi-admin.
+         */
+        post: operations["createTenant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{realm}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a tenant
+         * @description cpi-admin, or tenant-admin of that tenant.
+         *
+         *     Roles: tenant-admin, cpi-admin.
+         */
+        get: operations["getTenant"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a tenant
+         * @description cpi-admin. 409 while it has live service accounts, unless `cascade=true`, which deletes them first (each through the normal delete). A realm the bridge created is deleted; an adopted or registered one is released (the bridge removes its exchange client, rotation policy and portal mappers and stops serving it).
+         *
+         *     Roles: cpi-admin.
+         */
+        delete: operations["deleteTenant"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a tenant's display name or policy
+         * @description Roles: cpi-admin.
+         */
+        patch: operations["updateTenant"];
+        trace?: never;
+    };
     "/v1/tenants/{realm}/policy": {
         parameters: {
             query?: never;
@@ -439,8 +499,11 @@ export type components = {
             client_id: string;
             /** @enum {string} */
             role: "viewer" | "devops" | "tenant-admin" | "cpi-admin";
-            /** @enum {string} */
-            status: "active" | "disabled" | "deleting";
+            /**
+             * @description `failed`: its Keycloak client was deleted outside the bridge; delete the service account
+             * @enum {string}
+             */
+            status: "active" | "disabled" | "deleting" | "failed";
             created_at: components["schemas"]["Timestamp"];
             created_by: components["schemas"]["Actor"];
             updated_at: components["schemas"]["Timestamp"];
@@ -464,6 +527,8 @@ export type components = {
                 grace_period_hours: number | null;
                 next_rotation_at: components["schemas"]["Timestamp"] | null;
             };
+            /** @description What the reconciler last observed, Kubernetes style: `Ready`, `Drifted`, `OwnerChanged` */
+            conditions: components["schemas"]["Condition"][];
             /** Format: uri */
             issuer: string;
             /** Format: uri */
@@ -484,6 +549,15 @@ export type components = {
             /** @description Keycloak subject (user or service-account user id), or the system component */
             id: string;
             name: string;
+        };
+        Condition: {
+            /** @enum {string} */
+            type: "Ready" | "Drifted" | "OwnerChanged";
+            /** @enum {string} */
+            status: "True" | "False" | "Unknown";
+            reason: string;
+            message: string;
+            last_transition_time: components["schemas"]["Timestamp"];
         };
         FieldError: {
             /**
@@ -507,8 +581,11 @@ export type components = {
             client_id: string;
             /** @enum {string} */
             role: "viewer" | "devops" | "tenant-admin" | "cpi-admin";
-            /** @enum {string} */
-            status: "active" | "disabled" | "deleting";
+            /**
+             * @description `failed`: its Keycloak client was deleted outside the bridge; delete the service account
+             * @enum {string}
+             */
+            status: "active" | "disabled" | "deleting" | "failed";
             created_at: components["schemas"]["Timestamp"];
             created_by: components["schemas"]["Actor"];
             updated_at: components["schemas"]["Timestamp"];
@@ -532,6 +609,8 @@ export type components = {
                 grace_period_hours: number | null;
                 next_rotation_at: components["schemas"]["Timestamp"] | null;
             };
+            /** @description What the reconciler last observed, Kubernetes style: `Ready`, `Drifted`, `OwnerChanged` */
+            conditions: components["schemas"]["Condition"][];
             /** Format: uri */
             issuer: string;
             /** Format: uri */
@@ -561,7 +640,7 @@ export type components = {
             tenant: string;
             actor: components["schemas"]["Actor"];
             /** @enum {string} */
-            action: "service_account.created" | "service_account.updated" | "service_account.disabled" | "service_account.enabled" | "service_account.deleted" | "service_account.secret_regenerated" | "service_account.previous_secret_revoked" | "service_account.rotation_policy_updated" | "service_account.token_shape_updated" | "service_account.token_lifetime_reclamped" | "service_account.secret_expiring" | "service_account.secret_expired" | "service_account.provisioning_rolled_back" | "service_account.orphan_client_removed" | "tenant.policy_updated" | "token.exchanged" | "webhook.created" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.pinged" | "webhook.redelivered";
+            action: "service_account.created" | "service_account.updated" | "service_account.disabled" | "service_account.enabled" | "service_account.deleted" | "service_account.secret_regenerated" | "service_account.previous_secret_revoked" | "service_account.rotation_policy_updated" | "service_account.token_shape_updated" | "service_account.token_lifetime_reclamped" | "service_account.secret_expiring" | "service_account.secret_expired" | "service_account.provisioning_rolled_back" | "service_account.orphan_client_removed" | "service_account.owner_changed" | "service_account.drift_repaired" | "service_account.client_missing" | "tenant.policy_updated" | "tenant.created" | "tenant.adopted" | "tenant.updated" | "tenant.admin_created" | "tenant.deleted" | "tenant.released" | "token.exchanged" | "webhook.created" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.pinged" | "webhook.redelivered";
             target: {
                 type: string;
                 id: string | null;
@@ -576,6 +655,43 @@ export type components = {
                 [key: string]: unknown;
             };
         };
+        CreatedTenant: {
+            realm: string;
+            display_name: string;
+            /**
+             * @description `created`: the bridge made the realm (deleting the tenant deletes it); `adopted` or `registered`: an existing realm (deleting the tenant releases it)
+             * @enum {string}
+             */
+            origin: "registered" | "created" | "adopted";
+            /** @enum {string} */
+            status: "provisioning" | "active" | "deleting";
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+            /** Format: uri */
+            issuer: string;
+            /** @description Service accounts of the tenant by status (deleted ones are not counted) */
+            service_accounts: {
+                active: number;
+                disabled: number;
+                failed: number;
+                provisioning: number;
+                deleting: number;
+            };
+            policy: components["schemas"]["TenantPolicy"];
+            /** @description What the bridge added to the realm */
+            added: string[];
+            admins: {
+                id: string;
+                username: string;
+                email: string | null;
+                /** @enum {string} */
+                credential: "email" | "temporary_password";
+                /** @description Whether Keycloak sent the invitation (false when the realm has no SMTP settings) */
+                email_sent: boolean | null;
+                /** @description Shown once; Keycloak asks for a new one at first sign-in */
+                temporary_password?: string;
+            }[];
+        };
         TenantPolicy: {
             tenant: string;
             /** @description Keycloak refuses a secret older than this */
@@ -588,12 +704,45 @@ export type components = {
             allowed_audiences: string[];
             /** @description Allowed audiences the bridge registered as resource clients of the realm */
             registered_audiences: string[];
+            /**
+             * @description What happens to a service account when the person who created it loses the role it inherited, is disabled or is deleted in Keycloak: `downgrade` to the creator's new role (disable when none is left), `disable`, or `keep` (audited and flagged with an `OwnerChanged` condition)
+             * @enum {string}
+             */
+            on_owner_change: "downgrade" | "disable" | "keep";
+        };
+        TenantList: {
+            items: components["schemas"]["Tenant"][];
+            next_cursor: string | null;
+        };
+        Tenant: {
+            realm: string;
+            display_name: string;
+            /**
+             * @description `created`: the bridge made the realm (deleting the tenant deletes it); `adopted` or `registered`: an existing realm (deleting the tenant releases it)
+             * @enum {string}
+             */
+            origin: "registered" | "created" | "adopted";
+            /** @enum {string} */
+            status: "provisioning" | "active" | "deleting";
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+            /** Format: uri */
+            issuer: string;
+            /** @description Service accounts of the tenant by status (deleted ones are not counted) */
+            service_accounts: {
+                active: number;
+                disabled: number;
+                failed: number;
+                provisioning: number;
+                deleting: number;
+            };
+            policy: components["schemas"]["TenantPolicy"];
         };
         WebhookWithSecret: {
             id: string;
             tenant: string;
             url: string;
-            events: ("service_account.created" | "service_account.deleted" | "service_account.secret_rotated" | "service_account.secret_expiring" | "service_account.secret_expired")[];
+            events: ("service_account.created" | "service_account.deleted" | "service_account.secret_rotated" | "service_account.secret_expiring" | "service_account.secret_expired" | "service_account.owner_changed" | "tenant.created" | "tenant.deleted")[];
             enabled: boolean;
             created_at: components["schemas"]["Timestamp"];
             created_by: {
@@ -612,7 +761,7 @@ export type components = {
             id: string;
             tenant: string;
             url: string;
-            events: ("service_account.created" | "service_account.deleted" | "service_account.secret_rotated" | "service_account.secret_expiring" | "service_account.secret_expired")[];
+            events: ("service_account.created" | "service_account.deleted" | "service_account.secret_rotated" | "service_account.secret_expiring" | "service_account.secret_expired" | "service_account.owner_changed" | "tenant.created" | "tenant.deleted")[];
             enabled: boolean;
             created_at: components["schemas"]["Timestamp"];
             created_by: {
@@ -664,7 +813,7 @@ export interface operations {
                 limit?: number;
                 cursor?: string;
                 q?: string;
-                status?: "active" | "disabled";
+                status?: "active" | "disabled" | "failed";
                 unused_for_days?: number;
             };
             header?: never;
@@ -2904,6 +3053,1369 @@ export interface operations {
             };
         };
     };
+    listTenants: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of tenants */
+            200: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantList"];
+                };
+            };
+            /** @description `invalid_cursor`: The cursor is not valid; `invalid_request`: The request is not valid */
+            400: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 400;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "invalid_cursor" | "invalid_request";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `invalid_token`: The access token is missing or not valid */
+            401: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description RFC 6750 Bearer challenge */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 401;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "invalid_token";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `insufficient_role`: Your role does not allow this */
+            403: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 403;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "insufficient_role";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 500;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "internal_error";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `keycloak_unavailable`: The identity provider is unavailable; `database_unavailable`: The database is unavailable */
+            503: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 503;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "keycloak_unavailable" | "database_unavailable";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+        };
+    };
+    createTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "realm": "initech",
+                 *       "display_name": "Initech",
+                 *       "admins": [
+                 *         {
+                 *           "email": "bill@initech.example",
+                 *           "credential": "temporary_password"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    realm: string;
+                    display_name: string;
+                    /** @constant */
+                    adopt?: false;
+                    policy?: {
+                        max_secret_age_seconds?: number;
+                        max_grace_period_seconds?: number;
+                        max_access_token_ttl?: number;
+                        default_access_token_ttl?: number;
+                        allowed_scopes?: string[];
+                        allowed_audiences?: string[];
+                        /**
+                         * @description What happens to a service account when the person who created it loses the role it inherited, is disabled or is deleted in Keycloak: `downgrade` to the creator's new role (disable when none is left), `disable`, or `keep` (audited and flagged with an `OwnerChanged` condition)
+                         * @enum {string}
+                         */
+                        on_owner_change?: "downgrade" | "disable" | "keep";
+                    };
+                    /** @description First tenant-admins of the new realm */
+                    admins?: {
+                        username?: string;
+                        /** Format: email */
+                        email?: string;
+                        /**
+                         * @description `email` (default): Keycloak e-mails the person a link to set a password (the realm needs SMTP settings); `temporary_password`: the answer shows a generated temporary password once, to be changed at first sign-in
+                         * @enum {string}
+                         */
+                        credential?: "email" | "temporary_password";
+                    }[];
+                } | {
+                    realm: string;
+                    /**
+                     * @description Register an existing realm: the bridge adds what it needs and changes nothing else
+                     * @constant
+                     */
+                    adopt: true;
+                    display_name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The tenant; a generated temporary password is shown once */
+            201: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description The new tenant */
+                    Location: string;
+                    "Cache-Control": "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedTenant"];
+                };
+            };
+            /** @description `invalid_request`: The request is not valid; `malformed_json`: The request body is not valid JSON */
+            400: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 400;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "invalid_request" | "malformed_json";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `invalid_token`: The access token is missing or not valid */
+            401: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description RFC 6750 Bearer challenge */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 401;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "invalid_token";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `insufficient_role`: Your role does not allow this */
+            403: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 403;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "insufficient_role";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `realm_not_found`: Keycloak has no realm of that name */
+            404: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 404;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "realm_not_found";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `tenant_exists`: A tenant with this realm name exists; `realm_exists`: A Keycloak realm with this name exists: adopt it instead; `realm_not_managed`: The bridge's admin client may not manage this realm */
+            409: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 409;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "tenant_exists" | "realm_exists" | "realm_not_managed";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 413;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "payload_too_large";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: The request body must be application/json */
+            415: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 415;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "unsupported_media_type";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `keycloak_rejected`: Keycloak refused the change */
+            422: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 422;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "keycloak_rejected";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 500;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "internal_error";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `keycloak_unavailable`: The identity provider is unavailable; `database_unavailable`: The database is unavailable */
+            503: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 503;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "keycloak_unavailable" | "database_unavailable";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+        };
+    };
+    getTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                realm: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant */
+            200: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tenant"];
+                };
+            };
+            /** @description `invalid_request`: The request is not valid */
+            400: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 400;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "invalid_request";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `invalid_token`: The access token is missing or not valid */
+            401: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description RFC 6750 Bearer challenge */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 401;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "invalid_token";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `insufficient_role`: Your role does not allow this */
+            403: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 403;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "insufficient_role";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `tenant_not_found`: Tenant not found */
+            404: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 404;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "tenant_not_found";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 500;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "internal_error";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `keycloak_unavailable`: The identity provider is unavailable; `database_unavailable`: The database is unavailable */
+            503: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 503;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "keycloak_unavailable" | "database_unavailable";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+        };
+    };
+    deleteTenant: {
+        parameters: {
+            query?: {
+                /** @description Delete the live service accounts first (each through the normal delete) */
+                cascade?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                realm: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted or released */
+            204: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_request`: The request is not valid */
+            400: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 400;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "invalid_request";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `invalid_token`: The access token is missing or not valid */
+            401: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description RFC 6750 Bearer challenge */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 401;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "invalid_token";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `insufficient_role`: Your role does not allow this */
+            403: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 403;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "insufficient_role";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `tenant_not_found`: Tenant not found */
+            404: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 404;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "tenant_not_found";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `tenant_has_service_accounts`: The tenant still has live service accounts; `invalid_state`: The resource is not in a state that allows this */
+            409: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 409;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "tenant_has_service_accounts" | "invalid_state";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 500;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "internal_error";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `keycloak_unavailable`: The identity provider is unavailable; `database_unavailable`: The database is unavailable */
+            503: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 503;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "keycloak_unavailable" | "database_unavailable";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+        };
+    };
+    updateTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                realm: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "display_name": "Initech Corp",
+                 *       "policy": {
+                 *         "on_owner_change": "disable"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    display_name?: string;
+                    policy?: {
+                        max_secret_age_seconds?: number;
+                        max_grace_period_seconds?: number;
+                        max_access_token_ttl?: number;
+                        default_access_token_ttl?: number;
+                        allowed_scopes?: string[];
+                        allowed_audiences?: string[];
+                        /**
+                         * @description What happens to a service account when the person who created it loses the role it inherited, is disabled or is deleted in Keycloak: `downgrade` to the creator's new role (disable when none is left), `disable`, or `keep` (audited and flagged with an `OwnerChanged` condition)
+                         * @enum {string}
+                         */
+                        on_owner_change?: "downgrade" | "disable" | "keep";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The tenant */
+            200: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tenant"];
+                };
+            };
+            /** @description `invalid_request`: The request is not valid; `malformed_json`: The request body is not valid JSON */
+            400: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 400;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "invalid_request" | "malformed_json";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `invalid_token`: The access token is missing or not valid */
+            401: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description RFC 6750 Bearer challenge */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 401;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "invalid_token";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `insufficient_role`: Your role does not allow this */
+            403: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 403;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "insufficient_role";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `tenant_not_found`: Tenant not found */
+            404: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 404;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "tenant_not_found";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `invalid_state`: The resource is not in a state that allows this */
+            409: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 409;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "invalid_state";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 413;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "payload_too_large";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: The request body must be application/json */
+            415: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 415;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "unsupported_media_type";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `keycloak_rejected`: Keycloak refused the change */
+            422: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 422;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "keycloak_rejected";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 500;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "internal_error";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `keycloak_unavailable`: The identity provider is unavailable; `database_unavailable`: The database is unavailable */
+            503: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 503;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "keycloak_unavailable" | "database_unavailable";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+        };
+    };
     getTenantPolicy: {
         parameters: {
             query?: never;
@@ -3138,6 +4650,11 @@ export interface operations {
                     default_access_token_ttl?: number;
                     allowed_scopes?: string[];
                     allowed_audiences?: string[];
+                    /**
+                     * @description What happens to a service account when the person who created it loses the role it inherited, is disabled or is deleted in Keycloak: `downgrade` to the creator's new role (disable when none is left), `disable`, or `keep` (audited and flagged with an `OwnerChanged` condition)
+                     * @enum {string}
+                     */
+                    on_owner_change?: "downgrade" | "disable" | "keep";
                 };
             };
         };
@@ -3662,7 +5179,7 @@ export interface operations {
                 "application/json": {
                     /** Format: uri */
                     url: string;
-                    events: ("service_account.created" | "service_account.deleted" | "service_account.secret_rotated" | "service_account.secret_expiring" | "service_account.secret_expired")[];
+                    events: ("service_account.created" | "service_account.deleted" | "service_account.secret_rotated" | "service_account.secret_expiring" | "service_account.secret_expired" | "service_account.owner_changed" | "tenant.created" | "tenant.deleted")[];
                 };
             };
         };

@@ -6,9 +6,28 @@ import type ProtocolMapperRepresentation from '@keycloak/keycloak-admin-client/l
 import { realmPath, type AdminTransport } from './admin-transport.ts';
 import { KeycloakConflictError } from './keycloak-errors.ts';
 
-/** The realm client the bridge performs token exchange as (Keycloak's standard token exchange). */
-export const EXCHANGE_CLIENT_ID = 'sa-bridge-exchange';
 export const MAPPER_PREFIX = 'sa-bridge:';
+
+/**
+ * Who the bridge is in Keycloak: the audience its tokens carry and its deployment id. Every client
+ * it manages carries the deployment id, and what two deployments could share in one realm (the
+ * exchange client, the rotation policy, mappers on the `portal` client) is named after it, so
+ * bridges with their own databases on one Keycloak never rewrite or delete each other's.
+ */
+export interface BridgeIdentity {
+  bridgeAudience: string;
+  deploymentId: string;
+}
+
+/** The realm client a deployment performs token exchange as (Keycloak's standard token exchange). */
+export function exchangeClientIdFor(deploymentId: string): string {
+  return `sa-bridge-exchange-${deploymentId}`;
+}
+
+/** The prefix of the mappers a deployment owns on a client it shares with others (`portal`). */
+export function deploymentMapperPrefix(deploymentId: string): string {
+  return `${MAPPER_PREFIX}${deploymentId}:`;
+}
 
 /** What a service account's tokens look like, beyond its role. */
 export interface TokenShape {
@@ -38,27 +57,28 @@ export function keycloakDescription(description: string | null): string {
 
 const inAccessToken = { 'access.token.claim': 'true', 'id.token.claim': 'false', 'userinfo.token.claim': 'false', 'introspection.token.claim': 'true' };
 
-function audienceMapper(name: string, config: Record<string, string>): ProtocolMapper {
-  return { name: `${MAPPER_PREFIX}${name}`, protocol: 'openid-connect', protocolMapper: 'oidc-audience-mapper', config: { ...config, ...inAccessToken } };
+function audienceMapper(name: string, config: Record<string, string>, prefix = MAPPER_PREFIX): ProtocolMapper {
+  return { name: `${prefix}${name}`, protocol: 'openid-connect', protocolMapper: 'oidc-audience-mapper', config: { ...config, ...inAccessToken } };
 }
 
 /**
  * The audiences every token meant for the bridge carries: the bridge's own (it refuses tokens
  * without it) and the exchange client's (standard token exchange accepts a subject token only if
  * the requester is in its audience). Custom audiences: they need no client of that name, so realm
- * imports can carry these mappers. Given to SA clients and to the realm's `portal` client.
+ * imports can carry these mappers. Given to SA clients and, named with the deployment's prefix,
+ * to the realm's `portal` client.
  */
-export function bridgeAudienceMappers(bridgeAudience: string): ProtocolMapper[] {
+export function bridgeAudienceMappers(bridge: BridgeIdentity, prefix = MAPPER_PREFIX): ProtocolMapper[] {
   return [
-    audienceMapper('bridge-audience', { 'included.custom.audience': bridgeAudience }),
-    audienceMapper('exchange-audience', { 'included.custom.audience': EXCHANGE_CLIENT_ID }),
+    audienceMapper('bridge-audience', { 'included.custom.audience': bridge.bridgeAudience }, prefix),
+    audienceMapper('exchange-audience', { 'included.custom.audience': exchangeClientIdFor(bridge.deploymentId) }, prefix),
   ];
 }
 
 /** Every mapper an SA client carries: the bridge audiences, its static claims and its audiences. */
-export function tokenMappers(shape: Pick<TokenShape, 'claims' | 'audiences'>, bridgeAudience: string): ProtocolMapper[] {
+export function tokenMappers(shape: Pick<TokenShape, 'claims' | 'audiences'>, bridge: BridgeIdentity): ProtocolMapper[] {
   return [
-    ...bridgeAudienceMappers(bridgeAudience),
+    ...bridgeAudienceMappers(bridge),
     ...Object.entries(shape.claims).map(([name, value]) => ({
       name: `${MAPPER_PREFIX}claim:${name}`,
       protocol: 'openid-connect',
@@ -79,29 +99,48 @@ export function exchangeAudienceMappers(audiences: string[]): ProtocolMapper[] {
   }));
 }
 
+// Keycloak adds defaults to a stored mapper's config, so only the keys we set are compared.
+const sameMapper = (a: ProtocolMapperRepresentation, b: ProtocolMapper) =>
+  a.name === b.name && a.protocolMapper === b.protocolMapper && Object.entries(b.config).every(([key, value]) => a.config?.[key] === value);
+
+/** The names of our mappers (`prefix`) that differ from `wanted`, and of wanted ones missing; empty when in step. */
+export function mapperDifferences(current: ProtocolMapperRepresentation[], wanted: ProtocolMapper[], prefix = MAPPER_PREFIX): string[] {
+  const ours = current.filter((m) => m.id && m.name?.startsWith(prefix));
+  return [
+    ...ours.filter((m) => !wanted.some((w) => sameMapper(m, w))).map((m) => m.name!),
+    ...wanted.filter((w) => !ours.some((m) => sameMapper(m, w))).map((w) => w.name),
+  ];
+}
+
 /**
- * Makes the client's sa-bridge mappers exactly `wanted`: ours that differ are removed, missing ones
- * added; mappers of others are left alone. Two bridges configuring one realm at once can race
- * (409 on add): then it looks again, once.
+ * Makes the client's mappers named with `prefix` exactly `wanted`: ours that differ are removed,
+ * missing ones added; mappers of others are left alone. Returns whether anything changed. Two
+ * bridges configuring one realm at once can race (409 on add): then it looks again, once.
  */
-export async function syncOwnMappers(keycloak: AdminTransport, realm: string, clientUuid: string, wanted: ProtocolMapper[], retried = false): Promise<void> {
+export async function syncOwnMappers(
+  keycloak: AdminTransport,
+  realm: string,
+  clientUuid: string,
+  wanted: ProtocolMapper[],
+  prefix = MAPPER_PREFIX,
+  retried = false,
+): Promise<boolean> {
   try {
     const mappers = realmPath(realm, 'clients', clientUuid, 'protocol-mappers', 'models');
     const { body: current } = await keycloak.request<ProtocolMapperRepresentation[]>('list protocol mappers', 'GET', mappers);
-    const ours = current.filter((m) => m.id && m.name?.startsWith(MAPPER_PREFIX));
-    // Keycloak adds defaults to a stored mapper's config, so only the keys we set are compared.
-    const same = (a: ProtocolMapperRepresentation, b: ProtocolMapper) =>
-      a.name === b.name && a.protocolMapper === b.protocolMapper && Object.entries(b.config).every(([key, value]) => a.config?.[key] === value);
-    for (const mapper of ours.filter((m) => !wanted.some((w) => same(m, w)))) {
+    const ours = current.filter((m) => m.id && m.name?.startsWith(prefix));
+    const stale = ours.filter((m) => !wanted.some((w) => sameMapper(m, w)));
+    for (const mapper of stale) {
       await keycloak.request('delete protocol mapper', 'DELETE', realmPath(realm, 'clients', clientUuid, 'protocol-mappers', 'models', mapper.id!));
     }
-    const missing = wanted.filter((w) => !ours.some((m) => same(m, w)));
+    const missing = wanted.filter((w) => !ours.some((m) => sameMapper(m, w)));
     if (missing.length > 0) {
       await keycloak.request('add protocol mappers', 'POST', realmPath(realm, 'clients', clientUuid, 'protocol-mappers', 'add-models'), missing);
     }
+    return stale.length + missing.length > 0;
   } catch (error) {
     if (!(error instanceof KeycloakConflictError) || retried) throw error;
-    await syncOwnMappers(keycloak, realm, clientUuid, wanted, true);
+    return syncOwnMappers(keycloak, realm, clientUuid, wanted, prefix, true);
   }
 }
 

@@ -3,12 +3,23 @@
 // Keycloak's own rotation), and its token shape. Domain verbs over the admin transport.
 import type ClientRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientRepresentation.js';
 import { realmPath, type AdminTransport } from './admin-transport.ts';
-import { addOptionalScopes, ensureClientScopes, keycloakDescription, syncOptionalScopes, syncOwnMappers, tokenMappers, type TokenShape } from './client-shape.ts';
+import {
+  addOptionalScopes,
+  ensureClientScopes,
+  keycloakDescription,
+  syncOptionalScopes,
+  syncOwnMappers,
+  tokenMappers,
+  type BridgeIdentity,
+  type TokenShape,
+} from './client-shape.ts';
 import { KeycloakNotFoundError } from './keycloak-errors.ts';
 
 /** Attributes that mark a Keycloak client as managed by sa-bridge (the reconciler looks for them). */
 export const MANAGED_MARKER = 'sa-bridge.managed';
 export const SA_ID_ATTRIBUTE = 'sa-bridge.sa-id';
+/** The deployment that manages the client; clients of other deployments are never touched. */
+export const DEPLOYMENT_ATTRIBUTE = 'sa-bridge.deployment';
 
 export interface ServiceAccountClientSpec {
   clientId: string;
@@ -23,11 +34,13 @@ export interface ManagedClient {
   uuid: string;
   clientId: string;
   serviceAccountId: string | undefined;
+  /** Absent on clients made before deployment ids existed. */
+  deploymentId: string | undefined;
 }
 
 export type ServiceAccountClients = ReturnType<typeof createServiceAccountClients>;
 
-export function createServiceAccountClients(keycloak: AdminTransport, options: { bridgeAudience: string }) {
+export function createServiceAccountClients(keycloak: AdminTransport, options: BridgeIdentity) {
   const client = (realm: string, uuid: string, ...rest: string[]) => realmPath(realm, 'clients', uuid, ...rest);
   // Realm role ids are stable for a role's lifetime, so they are cached; a stale id is refetched.
   const roleIds = new Map<string, string>();
@@ -79,7 +92,7 @@ export function createServiceAccountClients(keycloak: AdminTransport, options: {
         // Token shape at creation: lifetime and mappers in the same call. Optional scopes are added
         // afterwards (addOptionalScopes): naming any scope in this representation replaces the
         // realm's default client scopes, and tokens then lose `roles` (realm_access) and `profile`.
-        protocolMappers: tokenMappers(spec.shape, options.bridgeAudience),
+        protocolMappers: tokenMappers(spec.shape, options),
         attributes: {
           'access.token.lifespan': String(spec.shape.accessTokenTtl),
           'oauth2.device.authorization.grant.enabled': 'false',
@@ -88,6 +101,7 @@ export function createServiceAccountClients(keycloak: AdminTransport, options: {
           'standard.token.exchange.enabled': 'false',
           [MANAGED_MARKER]: 'true',
           [SA_ID_ATTRIBUTE]: spec.serviceAccountId,
+          [DEPLOYMENT_ATTRIBUTE]: options.deploymentId,
           'sa-bridge.tenant': spec.tenant,
           'sa-bridge.owner': spec.ownerId,
         },
@@ -151,8 +165,24 @@ export function createServiceAccountClients(keycloak: AdminTransport, options: {
       }
     },
 
+    /** Stamps a client made before deployment ids existed with this deployment's id. */
+    async claimLegacyClient(realm: string, clientUuid: string): Promise<void> {
+      await updateAttributes('stamp deployment id', realm, clientUuid, { [DEPLOYMENT_ATTRIBUTE]: options.deploymentId });
+    },
+
+    /** Moves the service-account user from one realm role to another (owner downgrade). */
+    async replaceRealmRole(realm: string, userId: string, from: string, to: string): Promise<void> {
+      const { body: role } = await keycloak.request<{ id?: string; name?: string }>('find realm role', 'GET', realmPath(realm, 'roles', from));
+      if (role?.id) {
+        await keycloak.request('unmap realm role', 'DELETE', realmPath(realm, 'users', userId, 'role-mappings', 'realm'), [{ id: role.id, name: from }]);
+      }
+      const { body: target } = await keycloak.request<{ id?: string }>('find realm role', 'GET', realmPath(realm, 'roles', to));
+      if (!target?.id) throw new KeycloakNotFoundError(`find realm role ${to}`);
+      await keycloak.request('map realm role', 'POST', realmPath(realm, 'users', userId, 'role-mappings', 'realm'), [{ id: target.id, name: to }]);
+    },
+
     /**
-     * Clients carrying our marker attribute. Keycloak refuses attribute search (`q=`) unless the
+     * Clients carrying our marker attribute (of any deployment: callers check `deploymentId`). Keycloak refuses attribute search (`q=`) unless the
      * server lists the attribute as searchable, so this narrows by our clientId prefix (`sa-`)
      * and checks the marker itself.
      */
@@ -195,7 +225,7 @@ export function createServiceAccountClients(keycloak: AdminTransport, options: {
     /** Moves an existing client to a new token shape; `previousScopes` are the optional scopes that were ours. */
     async reshapeClient(realm: string, clientUuid: string, shape: TokenShape, previousScopes: string[]): Promise<void> {
       await updateAttributes('set token lifespan', realm, clientUuid, { 'access.token.lifespan': String(shape.accessTokenTtl) });
-      await syncOwnMappers(keycloak, realm, clientUuid, tokenMappers(shape, options.bridgeAudience));
+      await syncOwnMappers(keycloak, realm, clientUuid, tokenMappers(shape, options));
       await syncOptionalScopes(keycloak, realm, clientUuid, shape.scopes, [...new Set([...shape.scopes, ...previousScopes])]);
     },
   };
@@ -203,5 +233,11 @@ export function createServiceAccountClients(keycloak: AdminTransport, options: {
 
 function toManagedClient(client: ClientRepresentation): ManagedClient {
   const saId = client.attributes?.[SA_ID_ATTRIBUTE];
-  return { uuid: client.id as string, clientId: client.clientId ?? '', serviceAccountId: typeof saId === 'string' ? saId : undefined };
+  const deployment = client.attributes?.[DEPLOYMENT_ATTRIBUTE];
+  return {
+    uuid: client.id as string,
+    clientId: client.clientId ?? '',
+    serviceAccountId: typeof saId === 'string' ? saId : undefined,
+    deploymentId: typeof deployment === 'string' ? deployment : undefined,
+  };
 }

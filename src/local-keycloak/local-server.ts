@@ -31,6 +31,22 @@ export interface LocalKeycloakOptions {
 
 type Credentials = { realm: 'master'; clientId: string; clientSecret: string };
 
+/**
+ * The local Keycloak's H2 database. AUTO_SERVER lets a second process (kc.sh bootstrap-admin, see
+ * temporary-admin.ts) open it while the server runs: the first process serves it over loopback.
+ */
+export function localDatabaseUrl(dataDir: string): string {
+  return `jdbc:h2:file:${path.join(dataDir, 'h2', 'keycloakdb')};NON_KEYWORDS=VALUE;AUTO_SERVER=TRUE`;
+}
+
+/**
+ * Keeps the runtime's transaction logs out of the shared distribution folder, and H2's
+ * AUTO_SERVER listener on loopback.
+ */
+export function localJavaOptions(dataDir: string): string {
+  return `-Dquarkus.transaction-manager.object-store.directory=${path.join(dataDir, 'transaction-logs')} -Dh2.bindAddress=127.0.0.1`;
+}
+
 export interface LocalKeycloak {
   url: string;
   /** Full master admin: for fixtures and provisioning only, never used by the bridge itself. */
@@ -96,7 +112,7 @@ export async function startLocalKeycloak(options: LocalKeycloakOptions): Promise
       `--hostname=${url}`,
       // Clustering is off: without this, Infinispan starts JGroups and listens on all interfaces.
       '--cache=local',
-      `--db-url=jdbc:h2:file:${path.join(dbDir, 'keycloakdb')};NON_KEYWORDS=VALUE`,
+      `--db-url=${localDatabaseUrl(options.dataDir)}`,
     ],
     {
       logFile,
@@ -105,7 +121,7 @@ export async function startLocalKeycloak(options: LocalKeycloakOptions): Promise
         ...(jdk.javaHome && { JAVA_HOME: jdk.javaHome }),
         JAVA_OPTS_KC_HEAP: '-Xms128m -Xmx1g',
         // Keep runtime writes out of the shared distribution folder.
-        JAVA_OPTS_APPEND: `-Dquarkus.transaction-manager.object-store.directory=${path.join(options.dataDir, 'transaction-logs')}`,
+        JAVA_OPTS_APPEND: localJavaOptions(options.dataDir),
         KC_BOOTSTRAP_ADMIN_CLIENT_ID: credentials.bootstrap.clientId,
         KC_BOOTSTRAP_ADMIN_CLIENT_SECRET: credentials.bootstrap.clientSecret,
       },

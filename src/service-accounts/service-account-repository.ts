@@ -4,7 +4,8 @@ import type { Cursor } from '../lib/cursor.ts';
 
 export type ServiceAccountRow = ServiceAccount;
 export type ServiceAccountStatus = ServiceAccount['status'];
-export const liveStatuses: ServiceAccountStatus[] = ['active', 'disabled', 'deleting'];
+/** Rows callers see: `failed` ones (their client was deleted by hand) too, so that they can be deleted. */
+export const liveStatuses: ServiceAccountStatus[] = ['active', 'disabled', 'deleting', 'failed'];
 
 export class NameTakenError extends Error {
   constructor(readonly serviceAccountName: string) {
@@ -18,7 +19,7 @@ export interface ListQuery {
   limit: number;
   after?: Cursor;
   q?: string;
-  status?: 'active' | 'disabled';
+  status?: 'active' | 'disabled' | 'failed';
   unusedSince?: Date;
 }
 
@@ -118,6 +119,18 @@ export function createServiceAccountRepository(prisma: PrismaClient) {
 
     async listLive(tenant: string): Promise<ServiceAccountRow[]> {
       return prisma.serviceAccount.findMany({ where: { tenant, status: { in: ['active', 'disabled'] } } });
+    },
+
+    /** Every row a tenant deletion must remove (all but deleted ones). */
+    async listUndeleted(tenant: string): Promise<ServiceAccountRow[]> {
+      return prisma.serviceAccount.findMany({ where: { tenant, status: { not: 'deleted' } } });
+    },
+
+    /** Live rows of users' and SAs' creations that the owner check reads, by owner. */
+    async listLiveOwnedBy(tenant: string, ownerIds?: string[]): Promise<ServiceAccountRow[]> {
+      return prisma.serviceAccount.findMany({
+        where: { tenant, status: { in: ['active', 'disabled'] }, ...(ownerIds && { createdById: { in: ownerIds } }) },
+      });
     },
 
     async findStuck(statuses: Array<'provisioning' | 'deleting'>, olderThan: Date): Promise<ServiceAccountRow[]> {

@@ -102,7 +102,7 @@ export const listServiceAccountsQuery = z
     limit: z.coerce.number().int().min(1).max(100).default(20),
     cursor: z.string().min(1).max(512).optional(),
     q: z.string().min(1).max(100).optional(),
-    status: z.enum(['active', 'disabled']).optional(),
+    status: z.enum(['active', 'disabled', 'failed']).optional(),
     unused_for_days: z.coerce.number().int().min(1).max(3650).optional(),
   })
   .strict();
@@ -118,6 +118,16 @@ export const regenerateSecretBody = z
 
 // --- Responses -------------------------------------------------------------------------------
 
+export const conditionSchema = z
+  .object({
+    type: z.enum(['Ready', 'Drifted', 'OwnerChanged']),
+    status: z.enum(['True', 'False', 'Unknown']),
+    reason: z.string(),
+    message: z.string(),
+    last_transition_time: timestamp,
+  })
+  .meta({ id: 'Condition' });
+
 const nullableTimestamp = timestamp.nullable();
 
 export const serviceAccountResponse = z
@@ -128,7 +138,7 @@ export const serviceAccountResponse = z
     tenant: z.string(),
     client_id: z.string().meta({ description: 'The Keycloak client id the workload authenticates with' }),
     role: z.enum(roles),
-    status: z.enum(['active', 'disabled', 'deleting']),
+    status: z.enum(['active', 'disabled', 'deleting', 'failed']).meta({ description: '`failed`: its Keycloak client was deleted outside the bridge; delete the service account' }),
     created_at: timestamp,
     created_by: actorSchema,
     updated_at: timestamp,
@@ -147,6 +157,7 @@ export const serviceAccountResponse = z
       grace_period_hours: z.number().int().nullable(),
       next_rotation_at: nullableTimestamp,
     }),
+    conditions: z.array(conditionSchema).meta({ description: 'What the reconciler last observed, Kubernetes style: `Ready`, `Drifted`, `OwnerChanged`' }),
     issuer: z.url(),
     token_endpoint: z.url(),
     jwks_uri: z.url(),

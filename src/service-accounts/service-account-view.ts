@@ -1,3 +1,4 @@
+import { conditionsOf } from './conditions.ts';
 import type { ServiceAccountRow } from './service-account-repository.ts';
 import type { ServiceAccountResponse } from './service-account-schemas.ts';
 
@@ -39,6 +40,7 @@ export function toServiceAccountResponse(row: ServiceAccountRow, issuerBaseUrl: 
       grace_period_hours: row.rotationGracePeriodHours,
       next_rotation_at: row.rotationEnabled ? (row.nextRotationAt?.toISOString() ?? null) : null,
     },
+    conditions: conditionsOf(row).map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message, last_transition_time: c.lastTransitionTime })),
     ...tokenEndpointsFor(issuerBaseUrl, row.tenant),
   };
 }

@@ -1,9 +1,98 @@
-import { defineOperation } from '../http/operation.ts';
-import { tenantParams, tenantPolicyResponse, updateTenantPolicyBody } from './tenant-schemas.ts';
+import { z } from 'zod';
+import { defineOperation, type OperationLink } from '../http/operation.ts';
+import {
+  createdTenantResponse,
+  createOrAdoptTenantBody,
+  deleteTenantQuery,
+  listTenantsQuery,
+  tenantListResponse,
+  tenantParams,
+  tenantPolicyResponse,
+  tenantResponse,
+  updateTenantBody,
+  updateTenantPolicyBody,
+} from './tenant-schemas.ts';
 
 const tags = ['Tenants'];
+const byRealm = (operationId: string, description: string): OperationLink => ({ operationId, parameters: { realm: '$response.body#/realm' }, description });
 
 export const tenantOperations = {
+  create: defineOperation({
+    method: 'post',
+    path: '/v1/tenants',
+    operationId: 'createTenant',
+    summary: 'Create a tenant (a new realm), or adopt an existing realm',
+    description:
+      'cpi-admin. `{realm, display_name, policy?, admins?}` creates the realm from the tenant template (roles, `portal` client, exchange client, rotation policy, event settings) and its first tenant-admins, as a saga: a failure removes the half-made realm. `{realm, adopt: true}` registers an existing realm the bridge may manage: it adds what it needs, changes nothing else, and lists what it added. Every replica serves the tenant within seconds.',
+    tags,
+    access: ['cpi-admin'],
+    request: {
+      body: createOrAdoptTenantBody,
+      bodyRequired: true,
+      bodyExample: { realm: 'initech', display_name: 'Initech', admins: [{ email: 'bill@initech.example', credential: 'temporary_password' }] },
+    },
+    responses: {
+      201: {
+        description: 'The tenant; a generated temporary password is shown once',
+        schema: createdTenantResponse,
+        headers: z.object({ Location: z.string().meta({ description: 'The new tenant' }), 'Cache-Control': z.literal('no-store') }),
+        links: {
+          GetTenant: byRealm('getTenant', 'Read the tenant'),
+          UpdateTenant: byRealm('updateTenant', 'Change its display name or policy'),
+          DeleteTenant: byRealm('deleteTenant', 'Delete or release it'),
+        },
+      },
+    },
+    errors: ['insufficient_role', 'tenant_exists', 'realm_exists', 'realm_not_found', 'realm_not_managed', 'keycloak_rejected'],
+  }),
+  list: defineOperation({
+    method: 'get',
+    path: '/v1/tenants',
+    operationId: 'listTenants',
+    summary: 'List tenants, by realm name',
+    description: 'cpi-admin. Each with its service accounts counted by status.',
+    tags,
+    access: ['cpi-admin'],
+    request: { query: listTenantsQuery },
+    responses: { 200: { description: 'A page of tenants', schema: tenantListResponse } },
+    errors: ['insufficient_role', 'invalid_cursor'],
+  }),
+  get: defineOperation({
+    method: 'get',
+    path: '/v1/tenants/{realm}',
+    operationId: 'getTenant',
+    summary: 'Read a tenant',
+    description: 'cpi-admin, or tenant-admin of that tenant.',
+    tags,
+    access: ['tenant-admin', 'cpi-admin'],
+    request: { params: tenantParams },
+    responses: { 200: { description: 'The tenant', schema: tenantResponse } },
+    errors: ['insufficient_role', 'tenant_not_found'],
+  }),
+  update: defineOperation({
+    method: 'patch',
+    path: '/v1/tenants/{realm}',
+    operationId: 'updateTenant',
+    summary: "Change a tenant's display name or policy",
+    tags,
+    access: ['cpi-admin'],
+    request: { params: tenantParams, body: updateTenantBody, bodyRequired: true, bodyExample: { display_name: 'Initech Corp', policy: { on_owner_change: 'disable' } } },
+    responses: { 200: { description: 'The tenant', schema: tenantResponse } },
+    errors: ['insufficient_role', 'tenant_not_found', 'invalid_state', 'keycloak_rejected'],
+  }),
+  remove: defineOperation({
+    method: 'delete',
+    path: '/v1/tenants/{realm}',
+    operationId: 'deleteTenant',
+    summary: 'Delete a tenant',
+    description:
+      'cpi-admin. 409 while it has live service accounts, unless `cascade=true`, which deletes them first (each through the normal delete). A realm the bridge created is deleted; an adopted or registered one is released (the bridge removes its exchange client, rotation policy and portal mappers and stops serving it).',
+    tags,
+    access: ['cpi-admin'],
+    request: { params: tenantParams, query: deleteTenantQuery },
+    responses: { 204: { description: 'Deleted or released' } },
+    errors: ['insufficient_role', 'tenant_not_found', 'tenant_has_service_accounts', 'invalid_state'],
+  }),
   getPolicy: defineOperation({
     method: 'get',
     path: '/v1/tenants/{realm}/policy',

@@ -4,6 +4,18 @@ import type { FieldError } from '../errors/app-error.ts';
 import type { TenantPolicy } from './tenant-repository.ts';
 import type { UpdateTenantPolicyInput } from './tenant-schemas.ts';
 
+/** A new tenant's policy: the database defaults (prisma/schema.prisma). */
+export const DEFAULT_TENANT_POLICY: TenantPolicy = {
+  maxSecretAgeSeconds: 90 * 86_400,
+  maxGracePeriodSeconds: 7 * 86_400,
+  maxAccessTokenTtl: 3600,
+  defaultAccessTokenTtl: 300,
+  allowedScopes: [],
+  allowedAudiences: [],
+  registeredAudiences: [],
+  onOwnerChange: 'downgrade',
+};
+
 export function applyPolicyChange(before: TenantPolicy, change: UpdateTenantPolicyInput): TenantPolicy {
   return {
     maxSecretAgeSeconds: change.max_secret_age_seconds ?? before.maxSecretAgeSeconds,
@@ -13,6 +25,7 @@ export function applyPolicyChange(before: TenantPolicy, change: UpdateTenantPoli
     allowedScopes: change.allowed_scopes ?? before.allowedScopes,
     allowedAudiences: change.allowed_audiences ?? before.allowedAudiences,
     registeredAudiences: before.registeredAudiences,
+    onOwnerChange: change.on_owner_change ?? before.onOwnerChange,
   };
 }
 
@@ -49,5 +62,6 @@ export function toPolicyResponse(realm: string, policy: TenantPolicy) {
     allowed_scopes: policy.allowedScopes,
     allowed_audiences: policy.allowedAudiences,
     registered_audiences: policy.registeredAudiences,
+    on_owner_change: policy.onOwnerChange,
   };
 }

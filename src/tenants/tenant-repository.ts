@@ -1,9 +1,22 @@
-import type { PrismaClient } from '../generated/prisma/client.ts';
-
+import type { Prisma, PrismaClient, Tenant } from '../generated/prisma/client.ts';
 
 export interface TenantRecord {
   realm: string;
   displayName: string;
+}
+
+export type TenantRow = Tenant;
+export type TenantOrigin = 'registered' | 'created' | 'adopted';
+export type OwnerChangePolicy = 'downgrade' | 'disable' | 'keep';
+
+/** Service accounts of a tenant by status (deleted ones are not counted). */
+export type ServiceAccountCounts = Record<'active' | 'disabled' | 'failed' | 'provisioning' | 'deleting', number>;
+
+export class TenantExistsError extends Error {
+  constructor(readonly realm: string) {
+    super(`a tenant ${realm} already exists`);
+    this.name = 'TenantExistsError';
+  }
 }
 
 export interface TenantPolicy {
@@ -15,6 +28,8 @@ export interface TenantPolicy {
   allowedAudiences: string[];
   /** Allowed audiences whose resource client the bridge registered in the realm. */
   registeredAudiences: string[];
+  /** What happens to an SA whose creator lost its role in Keycloak. */
+  onOwnerChange: OwnerChangePolicy;
 }
 
 const policyFields = {
@@ -25,25 +40,125 @@ const policyFields = {
   allowedScopes: true,
   allowedAudiences: true,
   registeredAudiences: true,
+  onOwnerChange: true,
 } as const;
+
+const emptyCounts = (): ServiceAccountCounts => ({ active: 0, disabled: 0, failed: 0, provisioning: 0, deleting: 0 });
 
 export function createTenantRepository(prisma: PrismaClient) {
   return {
-    async upsertTenants(tenants: TenantRecord[]): Promise<void> {
+    /**
+     * Registers realms found at start. A tenant that was deleted or released stays so: the realm
+     * comes back only through POST /v1/tenants. Returns the realms that are active tenants.
+     */
+    async upsertTenants(tenants: TenantRecord[]): Promise<string[]> {
+      const active: string[] = [];
       for (const t of tenants) {
-        await prisma.tenant.upsert({
+        const row = await prisma.tenant.upsert({
           where: { realm: t.realm },
           create: { realm: t.realm, displayName: t.displayName },
-          update: { displayName: t.displayName },
+          update: {},
+          select: { status: true },
         });
+        if (row.status === 'active') active.push(t.realm);
       }
+      return active;
     },
+    /** Active tenants: the realms the bridge serves. */
     async listRealms(): Promise<string[]> {
-      const rows = await prisma.tenant.findMany({ select: { realm: true }, orderBy: { realm: 'asc' } });
+      const rows = await prisma.tenant.findMany({ where: { status: 'active' }, select: { realm: true }, orderBy: { realm: 'asc' } });
       return rows.map((r) => r.realm);
     },
+    /** The policy of an active tenant, or of one being created (its realm is being configured). */
     async findPolicy(realm: string): Promise<TenantPolicy | null> {
-      return prisma.tenant.findUnique({ where: { realm }, select: policyFields });
+      return (await prisma.tenant.findFirst({ where: { realm, status: { in: ['active', 'provisioning'] } }, select: policyFields })) as TenantPolicy | null;
+    },
+    /** Tenants left `provisioning` or `deleting` longer than `olderThan` ago (a crash mid-way). */
+    async findStuckTenants(olderThan: Date): Promise<TenantRow[]> {
+      return prisma.tenant.findMany({ where: { status: { in: ['provisioning', 'deleting'] }, updatedAt: { lt: olderThan } } });
+    },
+    transaction<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
+      return prisma.$transaction(fn);
+    },
+    /** A tenant that is not deleted (provisioning, active or deleting). */
+    async findTenant(realm: string): Promise<TenantRow | null> {
+      return prisma.tenant.findFirst({ where: { realm, status: { not: 'deleted' } } });
+    },
+    /** Tenants in realm order after `afterRealm`, at most `limit` + 1 (to know whether more follow). */
+    async listTenants(limit: number, afterRealm: string | undefined): Promise<TenantRow[]> {
+      return prisma.tenant.findMany({
+        where: { status: { not: 'deleted' }, ...(afterRealm !== undefined && { realm: { gt: afterRealm } }) },
+        orderBy: { realm: 'asc' },
+        take: limit + 1,
+      });
+    },
+    async serviceAccountCounts(realms: string[]): Promise<Map<string, ServiceAccountCounts>> {
+      const counts = new Map(realms.map((realm) => [realm, emptyCounts()]));
+      if (realms.length === 0) return counts;
+      const rows = await prisma.serviceAccount.groupBy({ by: ['tenant', 'status'], where: { tenant: { in: realms }, status: { not: 'deleted' } }, _count: { _all: true } });
+      for (const row of rows) {
+        const entry = counts.get(row.tenant);
+        if (entry && row.status !== 'deleted') entry[row.status] = row._count._all;
+      }
+      return counts;
+    },
+    /**
+     * Claims a realm name for a tenant being made (`provisioning`): a new row, or a deleted one
+     * taken again with the defaults. Throws TenantExistsError when a live tenant has the name.
+     */
+    async claimTenant(realm: string, data: { displayName: string; origin: TenantOrigin; policy?: Partial<TenantPolicy> }): Promise<TenantRow> {
+      const fresh = {
+        displayName: data.displayName,
+        origin: data.origin,
+        status: 'provisioning',
+        deletedAt: null,
+        exchangeClientSecretEnc: null,
+        usageEventsSeenUntil: null,
+        adminEventsSeenUntil: null,
+        registeredAudiences: [],
+        ...data.policy,
+      };
+      const reclaimed = await prisma.tenant.updateManyAndReturn({ where: { realm, status: 'deleted' }, data: { ...fresh, createdAt: new Date() } });
+      if (reclaimed[0]) return reclaimed[0];
+      try {
+        return await prisma.tenant.create({ data: { realm, ...fresh } });
+      } catch {
+        throw new TenantExistsError(realm);
+      }
+    },
+    /** Compare-and-set of a tenant's status; null when it was not in `from`. */
+    async transitionTenant(
+      realm: string,
+      from: string[],
+      to: 'active' | 'deleting' | 'deleted',
+      data: { displayName?: string } = {},
+      tx: Prisma.TransactionClient | PrismaClient = prisma,
+    ): Promise<TenantRow | null> {
+      const rows = await tx.tenant.updateManyAndReturn({
+        where: { realm, status: { in: from } },
+        data: { status: to, ...data, ...(to === 'deleted' && { deletedAt: new Date() }) },
+      });
+      return rows[0] ?? null;
+    },
+    async updateTenant(realm: string, data: { displayName?: string }): Promise<TenantRow> {
+      return prisma.tenant.update({ where: { realm }, data });
+    },
+    /**
+     * Claims the tenant for one periodic reconciler pass: true unless another process (or this
+     * one) claimed it less than `windowMs` ago, so replicas do not all check every client.
+     */
+    async claimReconcilePass(realm: string, windowMs: number): Promise<boolean> {
+      const { count } = await prisma.tenant.updateMany({
+        where: { realm, OR: [{ reconciledAt: null }, { reconciledAt: { lte: new Date(Date.now() - windowMs) } }] },
+        data: { reconciledAt: new Date() },
+      });
+      return count === 1;
+    },
+    async adminEventsCursor(realm: string): Promise<Date | null> {
+      return (await prisma.tenant.findUnique({ where: { realm }, select: { adminEventsSeenUntil: true } }))?.adminEventsSeenUntil ?? null;
+    },
+    async setAdminEventsCursor(realm: string, until: Date): Promise<void> {
+      await prisma.tenant.update({ where: { realm }, data: { adminEventsSeenUntil: until } });
     },
     /** The tenants that have a scheduled rotation due now (the scheduler reads their policies first). */
     async realmsWithDueRotations(): Promise<string[]> {
@@ -52,7 +167,7 @@ export function createTenantRepository(prisma: PrismaClient) {
       return rows.map((r) => r.tenant);
     },
     async updatePolicy(realm: string, changes: Partial<TenantPolicy>): Promise<TenantPolicy> {
-      return prisma.tenant.update({ where: { realm }, data: changes, select: policyFields });
+      return (await prisma.tenant.update({ where: { realm }, data: changes, select: policyFields })) as TenantPolicy;
     },
     async setRegisteredAudiences(realm: string, audiences: string[]): Promise<void> {
       await prisma.tenant.update({ where: { realm }, data: { registeredAudiences: audiences } });

@@ -1,7 +1,8 @@
 // Registers realms as tenants and configures each one in Keycloak (realm-setup.ts): secret
-// rotation from the tenant's stored limits, CLIENT_LOGIN events for usage, a resource client for
-// each allowed audience, the exchange client with the policy's allow-lists, and the `portal`
-// client (bridge audiences, console sign-in). Also keeps each realm's exchange-client secret, sealed.
+// rotation from the tenant's stored limits, CLIENT_LOGIN and admin event storage (usage and owner
+// changes), a resource client for each allowed audience, this deployment's exchange client with
+// the policy's allow-lists, and the `portal` client (bridge audiences, console sign-in). Also
+// keeps each realm's exchange-client secret, sealed.
 import { randomBytes } from 'node:crypto';
 import type { RealmDirectory } from '../keycloak/realm-directory.ts';
 import type { RealmSetup } from '../keycloak/realm-setup.ts';
@@ -9,8 +10,8 @@ import type { SecretBox } from '../lib/secret-box.ts';
 import type { TenantRegistry } from './tenant-registry.ts';
 import type { TenantRecord, TenantRepository } from './tenant-repository.ts';
 
-/** How long Keycloak keeps the CLIENT_LOGIN events that usage tracking reads. */
-const LOGIN_EVENT_RETENTION_SECONDS = 30 * 86_400;
+/** How long Keycloak keeps the events that usage tracking and owner-change detection read. */
+const EVENT_RETENTION_SECONDS = 30 * 86_400;
 
 export interface TenantSetupDeps {
   repository: TenantRepository;
@@ -47,35 +48,46 @@ export function createTenantSetup(deps: TenantSetupDeps) {
     return secret;
   }
 
-  async function configureRealm(realm: string): Promise<void> {
+  /** Configures the realm for its stored policy; returns what did not exist before (for adoption). */
+  async function configureRealm(realm: string): Promise<string[]> {
     const policy = await deps.repository.findPolicy(realm);
-    if (!policy) return;
+    if (!policy) return [];
     const { realmSetup } = deps;
-    await realmSetup.ensureSecretRotationPolicy(realm, { maxSecretAgeSeconds: policy.maxSecretAgeSeconds, maxGraceSeconds: policy.maxGracePeriodSeconds });
-    await realmSetup.enableClientLoginEvents(realm, LOGIN_EVENT_RETENTION_SECONDS);
+    const added: string[] = [];
+    if (await realmSetup.ensureSecretRotationPolicy(realm, { maxSecretAgeSeconds: policy.maxSecretAgeSeconds, maxGraceSeconds: policy.maxGracePeriodSeconds })) {
+      added.push('secret rotation client policy');
+    }
+    added.push(...(await realmSetup.enableEventStorage(realm, EVENT_RETENTION_SECONDS)));
     // Before the exchange client, whose audience mappers name these clients.
     const registered = await realmSetup.ensureAudienceClients(realm, policy.allowedAudiences);
     if (registered.join('\n') !== policy.registeredAudiences.join('\n')) await deps.repository.setRegisteredAudiences(realm, registered);
-    await realmSetup.ensureExchangeClient(realm, await exchangeSecret(realm), { audiences: policy.allowedAudiences, scopes: policy.allowedScopes });
+    const exchange = { audiences: policy.allowedAudiences, scopes: policy.allowedScopes };
+    if (await realmSetup.ensureExchangeClient(realm, await exchangeSecret(realm), exchange)) added.push(`client ${realmSetup.exchangeClientId}`);
     await realmSetup.ensurePortalClient(realm, deps.consoleUrl);
+    return added;
   }
 
-  async function register(tenants: TenantRecord[]): Promise<void> {
-    await deps.repository.upsertTenants(tenants);
-    for (const t of tenants) await configureRealm(t.realm);
-    deps.registry.add(tenants.map((t) => t.realm));
+  async function register(tenants: TenantRecord[]): Promise<string[]> {
+    const active = await deps.repository.upsertTenants(tenants);
+    for (const realm of active) await configureRealm(realm);
+    deps.registry.add(active);
+    return active;
   }
 
   return {
     exchangeSecret,
     configureRealm,
     register,
+    /** Forgets a realm's exchange secret (the tenant is gone). */
+    forget(realm: string): void {
+      exchangeSecrets.delete(realm);
+      deps.registry.remove(realm);
+    },
 
-    /** Registers every realm the bridge's admin client can manage as a tenant. */
+    /** Registers every realm the bridge's admin client can manage as a tenant (deleted or released ones stay so). */
     async syncFromKeycloak(): Promise<string[]> {
       const realms = await deps.realms.listManagedRealms();
-      await register(realms.map((r) => ({ realm: r.realm, displayName: r.displayName })));
-      return realms.map((r) => r.realm);
+      return register(realms.map((r) => ({ realm: r.realm, displayName: r.displayName })));
     },
   };
 }

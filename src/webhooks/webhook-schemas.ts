@@ -7,6 +7,9 @@ export const webhookEventTypes = [
   'service_account.secret_rotated',
   'service_account.secret_expiring',
   'service_account.secret_expired',
+  'service_account.owner_changed',
+  'tenant.created',
+  'tenant.deleted',
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 

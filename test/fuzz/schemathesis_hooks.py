@@ -3,7 +3,8 @@
 Every request carries a fresh access token of one user, fetched from the tenant realm's real
 token endpoint (the portal client's password grant, as the demo realms allow) and renewed before
 it expires. A cpi-admin run also names the tenant it acts on (`?tenant=`) wherever an operation
-takes one, and the tenant's realm wherever a path names a realm.
+takes one, and the tenant's realm wherever a policy path names a realm (the tenant operations
+themselves get the generated names and the realms their own creates return).
 """
 import os
 import time
@@ -64,7 +65,8 @@ def map_query(context, query):
 
 @schemathesis.hook
 def map_path_parameters(context, path_parameters):
-    if TENANT and path_parameters and "realm" in path_parameters:
+    policy_path = context.operation is not None and context.operation.path.endswith("/policy")
+    if TENANT and policy_path and path_parameters and "realm" in path_parameters:
         path_parameters = dict(path_parameters)
         path_parameters["realm"] = TENANT
     return path_parameters

@@ -16,7 +16,7 @@ import { createClientCredentialsSource } from '../../src/keycloak/token-client.t
 import { freePort } from '../../src/lib/free-port.ts';
 import { ensureBridgeAdminClient, grantBridgeRealmAccess, importRealm, type AdminCredentials } from '../../src/local-keycloak/keycloak-bootstrap.ts';
 import { startLocalKeycloak, type LocalKeycloak } from '../../src/local-keycloak/local-server.ts';
-import { renderTenantRealm } from '../../src/local-keycloak/realm-template.ts';
+import { renderTenantRealm } from '../../src/keycloak/realm-template.ts';
 
 export const DEMO_PASSWORD = 'demo';
 const env = process.env;
@@ -148,6 +148,11 @@ export async function createBridgeAdmin(kc: HarnessKeycloak, realms: string[]): 
       for (const client of body.filter((c) => c.clientId === bridge.clientId)) await admin.request('delete client', 'DELETE', `/master/clients/${client.id}`);
     },
   };
+}
+
+/** Deletes a realm if it exists. */
+export async function deleteRealm(kc: HarnessKeycloak, realm: string): Promise<void> {
+  await masterAdmin(kc).request('delete realm', 'DELETE', `/${encodeURIComponent(realm)}`).catch(() => undefined);
 }
 
 /** Keycloak's admin API as the master bootstrap admin. */

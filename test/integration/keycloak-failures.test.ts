@@ -115,12 +115,25 @@ describe('a delete that fails half way', () => {
 });
 
 describe('orphan clients', () => {
-  it('when a client carries our marker but no live row, then the reconciler deletes it and leaves other clients alone', async () => {
+  it('when a client carries our marker and deployment id but no live row, then the reconciler deletes it and leaves other clients alone', async () => {
     await createRawClient(tenant.realm, {
       clientId: 'sa-ghost-abc123',
       serviceAccountsEnabled: true,
       publicClient: false,
-      attributes: { 'sa-bridge.managed': 'true', 'sa-bridge.sa-id': 'sa_00000000000000000000' },
+      attributes: { 'sa-bridge.managed': 'true', 'sa-bridge.sa-id': 'sa_00000000000000000000', 'sa-bridge.deployment': app.deps.deploymentId },
+    });
+    // Another deployment's, and one from before deployment ids whose row is not ours: neither is touched.
+    await createRawClient(tenant.realm, {
+      clientId: 'sa-foreign-abc123',
+      serviceAccountsEnabled: true,
+      publicClient: false,
+      attributes: { 'sa-bridge.managed': 'true', 'sa-bridge.sa-id': 'sa_00000000000000000001', 'sa-bridge.deployment': 'elsewhere' },
+    });
+    await createRawClient(tenant.realm, {
+      clientId: 'sa-legacy-abc123',
+      serviceAccountsEnabled: true,
+      publicClient: false,
+      attributes: { 'sa-bridge.managed': 'true', 'sa-bridge.sa-id': 'sa_00000000000000000002' },
     });
     await createRawClient(tenant.realm, { clientId: 'someone-elses-client', publicClient: false, serviceAccountsEnabled: true });
     const live = await alice.post('/v1/service-accounts', { name: 'keeper' });
@@ -130,6 +143,8 @@ describe('orphan clients', () => {
     expect(report.orphanClientsRemoved).toEqual(['sa-ghost-abc123']);
     expect(await findClient(tenant.realm, 'sa-ghost-abc123')).toBeUndefined();
     expect(await findClient(tenant.realm, 'someone-elses-client')).toBeDefined();
+    expect(await findClient(tenant.realm, 'sa-foreign-abc123')).toBeDefined();
+    expect(await findClient(tenant.realm, 'sa-legacy-abc123')).toBeDefined();
     expect(await findClient(tenant.realm, live.body.client_id)).toBeDefined();
     const audit = await app.deps.db.prisma.auditEvent.findFirstOrThrow({ where: { action: 'service_account.orphan_client_removed' } });
     expect(audit.details).toMatchObject({ client_id: 'sa-ghost-abc123' });
@@ -137,6 +152,15 @@ describe('orphan clients', () => {
 
   it('when everything agrees, then a reconciler pass changes nothing', async () => {
     const report = await app.deps.reconciler.runOnce();
-    expect(report).toEqual({ rolledBack: [], deletionsCompleted: [], orphanClientsRemoved: [], failures: 0 });
+    expect(report).toEqual({
+      rolledBack: [],
+      deletionsCompleted: [],
+      orphanClientsRemoved: [],
+      driftRepaired: [],
+      clientsMissing: [],
+      ownerChanges: [],
+      tenantsRepaired: [],
+      failures: 0,
+    });
   });
 });

@@ -125,7 +125,7 @@ describe('workload token source', () => {
     const source = createTokenSource({ issuer: sa.issuer, clientId: sa.client_id, clientSecret: sa.client_secret, bridgeUrl: fixture.app.baseUrl });
     const exchanged = await source.exchange({ audience: 'billing-api' });
     fixture.secrets.push(exchanged.accessToken);
-    expect(decodeJwt(exchanged.accessToken)).toMatchObject({ aud: 'billing-api', azp: 'sa-bridge-exchange' });
+    expect(decodeJwt(exchanged.accessToken)).toMatchObject({ aud: 'billing-api', azp: `sa-bridge-exchange-${fixture.app.deps.deploymentId}` });
     await expect(source.exchange({ audience: 'payroll-api' })).rejects.toMatchObject({ error: 'invalid_target' });
   });
 

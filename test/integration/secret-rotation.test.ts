@@ -155,6 +155,7 @@ describe('scheduled rotation', () => {
           logger: createLogger('silent'),
           db: second,
           keycloak: { url: kc.url, publicUrl: kc.url, adminRealm: 'master', adminClientId: kc.bridgeAdmin.clientId, adminClientSecret: kc.bridgeAdmin.clientSecret },
+          deploymentId: app.deps.deploymentId,
         })
       : undefined;
     try {

@@ -107,7 +107,8 @@ describe('POST /v1/token-exchange', () => {
   });
 
   it('when a caller exceeds its rate, then 429 slow_down with Retry-After', async () => {
-    const limited = await startTestApp({ realms: [tenant.realm], env: { EXCHANGE_RATE_LIMIT_PER_MINUTE: '2' } });
+    // The same deployment (its exchange client is the one the SA's tokens name) with a database of its own.
+    const limited = await startTestApp({ realms: [tenant.realm], env: { EXCHANGE_RATE_LIMIT_PER_MINUTE: '2', DEPLOYMENT_ID: app.deps.deploymentId } });
     try {
       // A second bridge has its own database: give it the same tenant policy.
       await limited.deps.tenantRepository.updatePolicy(tenant.realm, { allowedAudiences: ['billing-api', 'ledger-api'], allowedScopes: ['billing:read', 'billing:write'] });

@@ -86,7 +86,7 @@ describe.each(shapes)('an SA created by a devops user with %s', (label, shape, s
       tokens[audience] = exchanged.access_token;
       const claims = decodeJwt(exchanged.access_token) as { realm_access?: { roles?: string[] }; aud?: string[] | string; azp?: string };
       expect(claims.aud).toBe(audience);
-      expect(claims.azp).toBe('sa-bridge-exchange');
+      expect(claims.azp).toBe(`sa-bridge-exchange-${app.deps.deploymentId}`);
       expect(claims.realm_access?.roles).toContain('devops');
       const me = await apiClient(app.baseUrl, exchanged.access_token).get('/v1/me');
       if (audience === 'sa-bridge') {

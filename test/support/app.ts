@@ -5,7 +5,9 @@ import type { Express } from 'express';
 import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.ts';
+import { randomBytes } from 'node:crypto';
 import { buildAppFrom, createDependencies, type Dependencies } from '../../src/dependencies.ts';
+import { resolveDeploymentId } from '../../src/deployment/deployment-repository.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import { createTestDatabase } from './database.ts';
@@ -28,11 +30,13 @@ export async function startTestApp(options: {
   keycloakUrl?: string;
   /** Listen here rather than on any free port (e.g. the port of PUBLIC_URL, for the console's sign-in). */
   port?: number;
-  /** Another replica: share this app's database (left in place when this one closes). */
+  /** Share this app's database (a second replica of the same deployment); it is dropped by its owner only. */
   replicaOf?: TestApp;
 }): Promise<TestApp> {
   const kc = testKeycloak();
-  const { db, drop, url: dbUrl } = options.replicaOf ? await openReplicaDatabase(options.replicaOf.dbUrl) : await createTestDatabase();
+  const { db, drop, url: dbUrl } = options.replicaOf
+    ? await openReplicaDatabase(options.replicaOf.dbUrl)
+    : await createTestDatabase();
   const config = loadConfig({
     KEYCLOAK_URL: kc.url,
     KEYCLOAK_ADMIN_CLIENT_ID: kc.bridgeAdmin.clientId,
@@ -48,10 +52,13 @@ export async function startTestApp(options: {
     },
   });
   const logger = createLogger(config.logLevel, sink);
+  // Each test app is a deployment of its own, as a bridge with its own database is.
+  const deploymentId = await resolveDeploymentId(db.prisma, config.deploymentId, async () => `t${randomBytes(4).toString('hex')}`);
   const deps = createDependencies({
     config,
     logger,
     db,
+    deploymentId,
     keycloak: {
       // Admin calls and JWKS go to keycloakUrl (e.g. a fault proxy); issuers stay the real server's.
       url: options.keycloakUrl ?? kc.url,

@@ -5,7 +5,7 @@ import * as oidc from 'openid-client';
 import { inject } from 'vitest';
 import { grantBridgeRealmAccess, importRealm } from '../../src/local-keycloak/local-server.ts';
 import { bridgeAudienceMappers } from '../../src/keycloak/client-shape.ts';
-import { renderTenantRealm } from '../../src/local-keycloak/realm-template.ts';
+import { renderTenantRealm } from '../../src/keycloak/realm-template.ts';
 import { createAdminTransport } from '../../src/keycloak/admin-transport.ts';
 import { createRealmSetup } from '../../src/keycloak/realm-setup.ts';
 import { createServiceAccountClients } from '../../src/keycloak/service-account-clients.ts';
@@ -143,18 +143,19 @@ export async function createShortLivedClient(realm: string, clientId: string, li
       standardFlowEnabled: false,
       attributes: { 'access.token.lifespan': String(lifespanSeconds) },
       // Tokens meant for the bridge carry its audience, as the realm's portal client's do.
-      protocolMappers: bridgeAudienceMappers('sa-bridge'),
+      protocolMappers: bridgeAudienceMappers({ bridgeAudience: 'sa-bridge', deploymentId: 'test' }),
     }),
   });
   if (response.status !== 201) throw new Error(`creating client ${clientId} failed: HTTP ${response.status} ${await response.text()}`);
 }
 
 /** The bridge's realm setup, signed in as the bridge's admin client: for steps a test takes itself. */
-export function bridgeRealmSetup() {
+export function bridgeRealmSetup(deploymentId = 'test') {
   const kc = testKeycloak();
   const tokens = createClientCredentialsSource({ keycloakUrl: kc.url, realm: 'master', clientId: kc.bridgeAdmin.clientId, clientSecret: kc.bridgeAdmin.clientSecret, timeoutMs: 10_000 });
   const transport = createAdminTransport({ keycloakUrl: kc.url, tokens, timeoutMs: 10_000 });
-  return createRealmSetup(transport, createServiceAccountClients(transport, { bridgeAudience: 'sa-bridge' }), { bridgeAudience: 'sa-bridge' });
+  const identity = { bridgeAudience: 'sa-bridge', deploymentId };
+  return createRealmSetup(transport, createServiceAccountClients(transport, identity), identity);
 }
 
 /** Replaces a client's representation as an operator would in the admin console (e.g. to restore it). */

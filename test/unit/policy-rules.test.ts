@@ -13,6 +13,7 @@ const policy: TenantPolicy = {
   allowedScopes: ['billing:read'],
   allowedAudiences: ['billing-api'],
   registeredAudiences: [],
+  onOwnerChange: 'downgrade',
 };
 
 describe('token shape policy', () => {

@@ -24,7 +24,7 @@ export interface ServiceAccount {
   tenant: string;
   client_id: string;
   role: Role;
-  status: 'active' | 'disabled' | 'provisioning' | 'deleting' | 'deleted';
+  status: 'active' | 'disabled' | 'provisioning' | 'deleting' | 'deleted' | 'failed';
   created_at: string;
   created_by: { type: string; id: string; name: string };
   updated_at: string;

@@ -67,10 +67,12 @@ export function ServiceAccountDetailPage({ id }: { id: string }) {
         </h1>
         {may && sa.status !== 'deleted' && (
           <div class="toolbar" role="group" aria-label="Actions">
-            <button type="button" class="button-primary" disabled={busy} onClick={() => setDialog('rotate')}>
-              Rotate secret
-            </button>
-            {sa.previous_secret_expires_at && (
+            {sa.status !== 'failed' && (
+              <button type="button" class="button-primary" disabled={busy} onClick={() => setDialog('rotate')}>
+                Rotate secret
+              </button>
+            )}
+            {sa.previous_secret_expires_at && sa.status !== 'failed' && (
               <button
                 type="button"
                 class="button-secondary"
@@ -80,18 +82,20 @@ export function ServiceAccountDetailPage({ id }: { id: string }) {
                 End grace period
               </button>
             )}
-            <button
-              type="button"
-              class="button-secondary"
-              disabled={busy}
-              onClick={() =>
-                act(sa.status === 'disabled' ? 'Enabled: its secret works again.' : 'Disabled: its secret and tokens are refused.', () =>
-                  api.patch<ServiceAccount>(`/v1/service-accounts/${sa.id}`, { enabled: sa.status === 'disabled' }),
-                )
-              }
-            >
-              {sa.status === 'disabled' ? 'Enable' : 'Disable'}
-            </button>
+            {sa.status !== 'failed' && (
+              <button
+                type="button"
+                class="button-secondary"
+                disabled={busy}
+                onClick={() =>
+                  act(sa.status === 'disabled' ? 'Enabled: its secret works again.' : 'Disabled: its secret and tokens are refused.', () =>
+                    api.patch<ServiceAccount>(`/v1/service-accounts/${sa.id}`, { enabled: sa.status === 'disabled' }),
+                  )
+                }
+              >
+                {sa.status === 'disabled' ? 'Enable' : 'Disable'}
+              </button>
+            )}
             <button type="button" class="button-danger" disabled={busy} onClick={() => setDialog('delete')}>
               Delete
             </button>

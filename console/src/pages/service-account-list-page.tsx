@@ -76,6 +76,7 @@ export function ServiceAccountListPage() {
             { value: '', label: 'Any' },
             { value: 'active', label: 'Active' },
             { value: 'disabled', label: 'Disabled' },
+            { value: 'failed', label: 'Failed (client gone)' },
           ]}
         />
         <TextField

@@ -7,6 +7,7 @@ import { mayActOnServiceAccount, type ServiceAccountAction } from '../../auth/pe
 import type { Principal } from '../../auth/principal.ts';
 import type { RoleNames } from '../../config.ts';
 import { InsufficientRoleError, NotFoundError } from '../../errors/app-error.ts';
+import type { ClientDrift } from '../../keycloak/client-drift.ts';
 import type { ServiceAccountClients } from '../../keycloak/service-account-clients.ts';
 import type { TenantPolicyService } from '../../tenants/tenant-policy-service.ts';
 import type { WebhookOutbox } from '../../webhooks/webhook-outbox.ts';
@@ -18,6 +19,7 @@ export interface ServiceAccountDeps {
   /** Cached reads for readers only (service-account-read-cache.ts); writers use the repository. */
   reads: Pick<ServiceAccountReads, 'findLive'>;
   keycloak: ServiceAccountClients;
+  drift: ClientDrift;
   audit: AuditService;
   webhooks: WebhookOutbox;
   policies: Pick<TenantPolicyService, 'readCurrent'>;

@@ -7,11 +7,12 @@ import { NotFoundError } from '../../errors/app-error.ts';
 import type { ServiceAccountRow } from '../service-account-repository.ts';
 import { toWebhookPayload } from '../service-account-view.ts';
 import { authorize, findLiveOrFail, serviceAccountTarget, type ServiceAccountContext, type ServiceAccountDeps } from './context.ts';
+import { rollBackProvisioning } from './roll-back-provisioning.ts';
 
 export async function deleteServiceAccount(deps: ServiceAccountDeps, ctx: ServiceAccountContext, id: string): Promise<void> {
   const row = await findLiveOrFail(deps, ctx, id);
   await authorize(deps, ctx, 'delete', row);
-  const deleting = await deps.repository.transition(row.id, ['active', 'disabled', 'deleting'], { status: 'deleting' });
+  const deleting = await deps.repository.transition(row.id, ['active', 'disabled', 'failed', 'deleting'], { status: 'deleting' });
   if (!deleting) throw new NotFoundError('service_account_not_found', `No service account ${id} in this tenant`);
   try {
     await completeDeletion(deps, deleting, ctx.audit);
@@ -24,6 +25,25 @@ export async function deleteServiceAccount(deps: ServiceAccountDeps, ctx: Servic
     });
     throw error;
   }
+}
+
+/**
+ * Every SA of a tenant that is being deleted, each through the normal delete (a create still in
+ * flight is rolled back). Returns the ids deleted.
+ */
+export async function deleteAllOfTenant(deps: ServiceAccountDeps, tenant: string, auditContext: AuditContext): Promise<string[]> {
+  const deleted: string[] = [];
+  for (const row of await deps.repository.listUndeleted(tenant)) {
+    if (row.status === 'provisioning') {
+      if (await rollBackProvisioning(deps, tenant, row, row.keycloakClientUuid ?? undefined)) deleted.push(row.id);
+      continue;
+    }
+    const deleting = await deps.repository.transition(row.id, ['active', 'disabled', 'failed', 'deleting'], { status: 'deleting' });
+    if (!deleting) continue;
+    await completeDeletion(deps, deleting, auditContext);
+    deleted.push(row.id);
+  }
+  return deleted;
 }
 
 /** Deletes the client and retires the row; shared by DELETE and the reconciler. */

@@ -8,6 +8,7 @@ export async function endGracePeriod(deps: ServiceAccountDeps, ctx: ServiceAccou
   const { repository, keycloak, audit } = deps;
   const row = await findLiveOrFail(deps, ctx, id);
   await authorize(deps, ctx, 'regenerate', row);
+  if (row.status === 'failed') throw new AppError('invalid_state', 'The service account has failed: its Keycloak client is gone; delete it');
   if (!row.previousSecretExpiresAt || row.previousSecretExpiresAt <= new Date()) {
     throw new AppError('invalid_state', 'There is no previous secret in a grace period');
   }

@@ -21,6 +21,7 @@ export async function regenerateSecret(deps: ServiceAccountDeps, ctx: ServiceAcc
   const row = await findLiveOrFail(deps, ctx, id);
   await authorize(deps, ctx, 'regenerate', row);
   if (row.status === 'deleting') throw new AppError('invalid_state', 'The service account is being deleted');
+  if (row.status === 'failed') throw new AppError('invalid_state', 'The service account has failed: its Keycloak client is gone; delete it')
   const policy = await deps.policies.readCurrent(ctx.tenant);
   checkGracePeriod(gracePeriodSeconds, policy);
   return rotateSecret(deps, row, gracePeriodSeconds, policy, ctx.audit, 'manual');

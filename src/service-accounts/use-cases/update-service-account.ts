@@ -19,6 +19,7 @@ export async function updateServiceAccount(
   let row = await findLiveOrFail(deps, ctx, id);
   await authorize(deps, ctx, 'update', row);
   if (row.status === 'deleting') throw new AppError('invalid_state', 'The service account is being deleted');
+  if (row.status === 'failed') throw new AppError('invalid_state', 'The service account has failed: its Keycloak client is gone; delete it');
   const target = serviceAccountTarget(row.id);
 
   if (input.rotation) {

@@ -1,0 +1,67 @@
+// Config drift: the reconciler compares a live SA's Keycloak client with our row (enabled, role
+// mapping, lifetime, mappers, scopes, flows off, secret authenticator) and repairs it, recording
+// what it found as conditions. A client that is gone was deleted outside the bridge: the SA is
+// marked `failed` (its secret cannot come back), never silently re-created.
+import { auditActions } from '../../audit/audit-actions.ts';
+import type { AuditContext } from '../../audit/audit-service.ts';
+import { keycloakRoleName, roles, type Role } from '../../auth/roles.ts';
+import type { ClientDrift } from '../../keycloak/client-drift.ts';
+import type { TenantPolicy } from '../../tenants/tenant-repository.ts';
+import { parseConditions, sameConditions, setCondition, type Condition } from '../conditions.ts';
+import type { ServiceAccountRow } from '../service-account-repository.ts';
+import { serviceAccountTarget, type ServiceAccountDeps } from './context.ts';
+
+export type DriftOutcome = 'in-sync' | 'repaired' | 'missing';
+
+export async function repairClientDrift(
+  deps: Pick<ServiceAccountDeps, 'repository' | 'audit' | 'roleNames'> & { drift: ClientDrift },
+  row: ServiceAccountRow,
+  policy: TenantPolicy,
+  audit: AuditContext,
+  now = new Date(),
+): Promise<DriftOutcome> {
+  if (!row.keycloakClientUuid || (row.status !== 'active' && row.status !== 'disabled')) return 'in-sync';
+  const result = await deps.drift.repair(row.tenant, {
+    uuid: row.keycloakClientUuid,
+    serviceAccountId: row.id,
+    userId: row.keycloakUserId,
+    enabled: row.status === 'active',
+    realmRole: keycloakRoleName(row.role as Role, deps.roleNames),
+    platformRoles: roles.map((role) => keycloakRoleName(role, deps.roleNames)),
+    shape: {
+      accessTokenTtl: row.accessTokenTtl ?? policy.defaultAccessTokenTtl,
+      scopes: row.scopes,
+      claims: row.claims as Record<string, string>,
+      audiences: row.audiences,
+    },
+    managedScopes: policy.allowedScopes,
+  });
+  const target = serviceAccountTarget(row.id);
+  const before = parseConditions(row.conditions);
+
+  if (result.state === 'missing') {
+    let conditions = setCondition(before, { type: 'Ready', status: 'False', reason: 'ClientMissing', message: `The Keycloak client ${row.clientId} was deleted outside the bridge; delete this service account`, }, now);
+    conditions = conditions.filter((c) => c.type !== 'Drifted');
+    await deps.repository.transaction(async (tx) => {
+      const failed = await deps.repository.transition(row.id, ['active', 'disabled'], { status: 'failed', conditions: conditions as object[] }, tx);
+      if (!failed) return;
+      await deps.audit.record(audit, { action: auditActions.clientMissing, outcome: 'success', target, details: { client_id: row.clientId, name: row.name, previous_status: row.status } }, tx);
+    });
+    return 'missing';
+  }
+
+  let conditions: Condition[] = setCondition(before, { type: 'Ready', status: 'True', reason: 'InSync', message: 'The Keycloak client matches the service account' }, now);
+  if (result.state === 'repaired') {
+    conditions = setCondition(conditions, { type: 'Drifted', status: 'False', reason: 'Repaired', message: `Changed outside the bridge and repaired: ${result.fields.join(', ')}` }, now);
+    // A repeat of the same repair keeps its reason; the time shows the latest one.
+    conditions = conditions.map((c) => (c.type === 'Drifted' ? { ...c, lastTransitionTime: now.toISOString() } : c));
+  }
+  if (result.state === 'in-sync' && sameConditions(conditions, before)) return 'in-sync';
+  await deps.repository.transaction(async (tx) => {
+    await deps.repository.update(row.id, { conditions: conditions as object[] }, tx);
+    if (result.state === 'repaired') {
+      await deps.audit.record(audit, { action: auditActions.driftRepaired, outcome: 'success', target, details: { client_id: row.clientId, fields: result.fields } }, tx);
+    }
+  });
+  return result.state;
+}
