@@ -120,3 +120,26 @@ describe('revocation across replicas', () => {
     expect(await meStatus(second, sa.token)).toBe(401);
   });
 });
+
+describe('what the change feed announces', () => {
+  it("when only a tenant's bookkeeping changes (the reconciler's claim, the usage job's mark), then nothing is announced; when its name changes, then it is", async () => {
+    const listener = new pg.Client({ connectionString: first.dbUrl });
+    const writer = new pg.Client({ connectionString: first.dbUrl });
+    await Promise.all([listener.connect(), writer.connect()]);
+    const announced: Array<{ table: string; tenant: string }> = [];
+    listener.on('notification', (message) => {
+      const change = JSON.parse(message.payload ?? '{}') as { table: string; tenant: string };
+      if (change.table === 'tenants' && change.tenant === tenant.realm) announced.push(change);
+    });
+    try {
+      await listener.query('LISTEN sa_bridge_changes');
+      await writer.query('UPDATE tenants SET reconciled_at = now(), usage_events_seen_until = now() WHERE realm = $1', [tenant.realm]);
+      await writer.query("UPDATE tenants SET display_name = display_name || ' (renamed)' WHERE realm = $1", [tenant.realm]);
+      // Notifications are delivered in commit order: once the rename's has arrived, the claim's would have.
+      await millisecondsUntil(async () => announced.length > 0, 2000);
+      expect(announced).toEqual([{ table: 'tenants', tenant: tenant.realm }]);
+    } finally {
+      await Promise.all([listener.end(), writer.end()]);
+    }
+  });
+});
