@@ -6,9 +6,13 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
+import { createApiKeyAuthenticationService } from './api-keys/api-key-authentication-service.ts';
+import { createApiKeyRepository, type ApiKeyRepository } from './api-keys/api-key-repository.ts';
+import { bindApiKeyUseCases, type ApiKeyUseCases } from './api-keys/use-cases/api-key-use-cases.ts';
 import { buildApp } from './app.ts';
 import { createAuditRepository, type AuditRepository } from './audit/audit-repository.ts';
 import { AuditService } from './audit/audit-service.ts';
+import { ApiKeyHasher, type ApiKeyAuthenticator } from './auth/api-key-credentials.ts';
 import { createTenantScope, type TenantScope } from './auth/tenant-scope.ts';
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.ts';
 import { repoRoot, type Config } from './config.ts';
@@ -59,6 +63,9 @@ export interface Dependencies {
   policies: TenantPolicyService;
   resolveTenant: TenantScope;
   verifier: TokenVerifier;
+  apiKeyRepository: ApiKeyRepository;
+  apiKeys: ApiKeyUseCases;
+  apiKeyAuthenticator: ApiKeyAuthenticator;
   metrics: Metrics;
   auditRepository: AuditRepository;
   audit: AuditService;
@@ -76,8 +83,10 @@ export function createDependencies(input: { config: Config; logger: Logger; db: 
   const timeoutMs = config.keycloak.timeoutMs;
   const bridgeAudience = config.auth.audience;
   // One server key seals what must be read back: idempotent replies, webhook signing secrets and
-  // the exchange clients' secrets.
-  const secrets = new SecretBox(input.serverKey ?? config.serverKey ?? randomBytes(32));
+  // the exchange clients' secrets; a key derived from it (HKDF) hashes API keys.
+  const serverKey = input.serverKey ?? config.serverKey ?? randomBytes(32);
+  const secrets = new SecretBox(serverKey);
+  const apiKeyHasher = new ApiKeyHasher(serverKey);
 
   // Transports and adapters.
   const adminTokens = createClientCredentialsSource({
@@ -98,6 +107,7 @@ export function createDependencies(input: { config: Config; logger: Logger; db: 
   const serviceAccountRepository = createServiceAccountRepository(db.prisma);
   const auditRepository = createAuditRepository(db.prisma);
   const webhookRepository = createWebhookRepository(db.prisma);
+  const apiKeyRepository = createApiKeyRepository(db.prisma);
 
   // Libraries the features share.
   const audit = new AuditService(auditRepository, logger);
@@ -137,6 +147,23 @@ export function createDependencies(input: { config: Config; logger: Logger; db: 
     roleNames: config.roles,
     platformRealm: config.platformRealm,
   });
+  const apiKeys = bindApiKeyUseCases({
+    repository: apiKeyRepository,
+    serviceAccounts: serviceAccountRepository,
+    policies,
+    audit,
+    webhooks: webhookOutbox,
+    hasher: apiKeyHasher,
+    logger,
+  });
+  const apiKeyAuthenticator = createApiKeyAuthenticationService({
+    repository: apiKeyRepository,
+    serviceAccounts: serviceAccountRepository,
+    hasher: apiKeyHasher,
+    audit,
+    logger,
+    platformRealm: config.platformRealm,
+  });
   const idempotency = new IdempotencyService(createIdempotencyRepository(db.prisma), secrets);
   const webhooks = createWebhookService({ repository: webhookRepository, secrets, options: config.webhooks });
   const tokenExchange = createTokenExchangeService({
@@ -154,6 +181,7 @@ export function createDependencies(input: { config: Config; logger: Logger; db: 
     rotation: { repository: serviceAccountRepository, tenants: tenantRepository, policies, useCases: serviceAccounts },
     notices: { repository: serviceAccountRepository, webhooks: webhookOutbox, audit },
     usage: { repository: serviceAccountRepository, tenants: tenantRepository, events: loginEvents },
+    apiKeys: { repository: apiKeyRepository, audit },
     dispatcher: createWebhookDispatcher({ repository: webhookRepository, secrets, logger, options: config.webhooks }),
     logger,
     purgeIdempotencyKeys: () => idempotency.purgeExpired(),
@@ -181,6 +209,9 @@ export function createDependencies(input: { config: Config; logger: Logger; db: 
     policies,
     resolveTenant: createTenantScope((realm) => registry.isKnownRealm(realm)),
     verifier,
+    apiKeyRepository,
+    apiKeys,
+    apiKeyAuthenticator,
     metrics: createMetrics(),
     auditRepository,
     audit,
@@ -198,6 +229,7 @@ export function buildAppFrom(deps: Dependencies): Express {
   return buildApp({
     logger: deps.logger,
     verifier: deps.verifier,
+    apiKeyAuthenticator: deps.apiKeyAuthenticator,
     metrics: deps.metrics,
     bodyLimitBytes: deps.config.bodyLimitBytes,
     trustProxy: deps.config.trustProxy,
@@ -215,6 +247,12 @@ export function buildAppFrom(deps: Dependencies): Express {
     audit: { repository: deps.auditRepository, resolveTenant: deps.resolveTenant },
     tenants: { policies: deps.policies },
     webhooks: { webhooks: deps.webhooks, resolveTenant: deps.resolveTenant, audit: deps.audit },
+    apiKeys: {
+      useCases: deps.apiKeys,
+      resolveTenant: deps.resolveTenant,
+      ratePerMinute: deps.config.apiKeys.ratePerMinute,
+      revocationsPerMinute: deps.config.apiKeys.revocationsPerMinute,
+    },
     tokenExchange: { service: deps.tokenExchange, ratePerMinute: deps.config.exchangeRatePerMinute },
     console: {
       distDir: path.join(repoRoot, 'console', 'dist'),

@@ -13,6 +13,9 @@ export function applyPolicyChange(before: TenantPolicy, change: UpdateTenantPoli
     allowedScopes: change.allowed_scopes ?? before.allowedScopes,
     allowedAudiences: change.allowed_audiences ?? before.allowedAudiences,
     registeredAudiences: before.registeredAudiences,
+    apiKeysAllowed: change.api_keys_allowed ?? before.apiKeysAllowed,
+    // null is a value here (no maximum), so only an absent field keeps the old one.
+    maxApiKeyLifetimeDays: change.max_api_key_lifetime_days !== undefined ? change.max_api_key_lifetime_days : before.maxApiKeyLifetimeDays,
   };
 }
 
@@ -49,5 +52,7 @@ export function toPolicyResponse(realm: string, policy: TenantPolicy) {
     allowed_scopes: policy.allowedScopes,
     allowed_audiences: policy.allowedAudiences,
     registered_audiences: policy.registeredAudiences,
+    api_keys_allowed: policy.apiKeysAllowed,
+    max_api_key_lifetime_days: policy.maxApiKeyLifetimeDays,
   };
 }

@@ -15,6 +15,10 @@ export interface TenantPolicy {
   allowedAudiences: string[];
   /** Allowed audiences whose resource client the bridge registered in the realm. */
   registeredAudiences: string[];
+  /** Whether the tenant's service accounts may have API keys; off refuses existing keys too. */
+  apiKeysAllowed: boolean;
+  /** Longest API key lifetime in days; null: a key may be created without an expiry. */
+  maxApiKeyLifetimeDays: number | null;
 }
 
 const policyFields = {
@@ -25,6 +29,8 @@ const policyFields = {
   allowedScopes: true,
   allowedAudiences: true,
   registeredAudiences: true,
+  apiKeysAllowed: true,
+  maxApiKeyLifetimeDays: true,
 } as const;
 
 export function createTenantRepository(prisma: PrismaClient) {

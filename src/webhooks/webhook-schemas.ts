@@ -7,6 +7,7 @@ export const webhookEventTypes = [
   'service_account.secret_rotated',
   'service_account.secret_expiring',
   'service_account.secret_expired',
+  'api_key.leaked',
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 

@@ -13,6 +13,8 @@ const policy: TenantPolicy = {
   allowedScopes: ['billing:read'],
   allowedAudiences: ['billing-api'],
   registeredAudiences: [],
+  apiKeysAllowed: true,
+  maxApiKeyLifetimeDays: 90,
 };
 
 describe('token shape policy', () => {
