@@ -2,7 +2,7 @@
 // and by `npx depcruise src` on demand. Imports run one way:
 //   entry (main, dependencies, app) -> routes, jobs, reconciler -> use cases and services
 //   -> repositories and adapters -> db and Keycloak transport, with lib/errors/logging below all.
-const feature = '^src/(service-accounts|tenants|webhooks|token-exchange|audit|jobs|reconciler|me|health|idempotency|http)/';
+const feature = '^src/(service-accounts|api-keys|tenants|webhooks|token-exchange|audit|jobs|reconciler|me|health|idempotency|http)/';
 const useCaseOrService = '(/use-cases/|-service\\.ts$|-setup\\.ts$|-dispatcher\\.ts$)';
 
 module.exports = {

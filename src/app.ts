@@ -1,11 +1,14 @@
 // buildApp(deps) assembles middleware and routers; it never listens (main.ts does).
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
+import { createApiKeyRouter, createLeakedApiKeyRouter, type ApiKeyRouterDeps } from './api-keys/api-key-routes.ts';
 import { createAuditRouter } from './audit/audit-routes.ts';
+import type { ApiKeyAuthenticator } from './auth/api-key-credentials.ts';
 import { createConsoleRouter, type ConsoleRouterDeps } from './console/console-routes.ts';
 import type { ServiceAccountLookup } from './auth/service-account-identity.ts';
 import type { TokenVerifier } from './auth/token-verifier.ts';
 import { createHealthRouter, type ReadinessCheck } from './health/health-routes.ts';
+import { limitApiKeyRequests } from './http/api-key-rate-limit.ts';
 import { authenticate } from './http/authenticate.ts';
 import { handleErrors, handleNotFound } from './http/error-handler.ts';
 import { logRequests } from './http/log-requests.ts';
@@ -24,6 +27,8 @@ import { createWebhookRouter } from './webhooks/webhook-routes.ts';
 export interface AppDeps {
   logger: Logger;
   verifier: TokenVerifier;
+  /** `Authorization: Bearer sab_…`: a service account's API key. */
+  apiKeyAuthenticator: ApiKeyAuthenticator;
   metrics: Metrics;
   readinessChecks: ReadinessCheck[];
   bodyLimitBytes: number;
@@ -33,6 +38,7 @@ export interface AppDeps {
   audit: Parameters<typeof createAuditRouter>[0];
   tenants: Parameters<typeof createTenantRouter>[0];
   webhooks: Parameters<typeof createWebhookRouter>[0];
+  apiKeys: ApiKeyRouterDeps & { ratePerMinute: number; revocationsPerMinute: number };
   /** The OAuth token exchange: its own body format and credentials, outside the /v1 JSON stack. */
   tokenExchange: Parameters<typeof createTokenExchangeRouter>[0];
   /** The web console at /console: static files that call the /v1 API like any other client. */
@@ -56,12 +62,20 @@ export function buildApp(deps: AppDeps): Express {
   app.use(createTokenExchangeRouter(deps.tokenExchange));
   app.use('/v1', requireJsonBody());
   app.use('/v1', express.json({ limit: deps.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));
-  app.use('/v1', authenticate(deps.verifier), refuseInactiveServiceAccounts(deps.serviceAccountLookup));
+  // The one /v1 route without credentials: reports of leaked API keys (rate-limited per address).
+  app.use(createLeakedApiKeyRouter({ useCases: deps.apiKeys.useCases, reportsPerMinute: deps.apiKeys.revocationsPerMinute }));
+  app.use(
+    '/v1',
+    authenticate(deps.verifier, deps.apiKeyAuthenticator),
+    limitApiKeyRequests(deps.apiKeys.ratePerMinute),
+    refuseInactiveServiceAccounts(deps.serviceAccountLookup),
+  );
   app.use(createMeRouter());
   app.use(createServiceAccountRouter(deps.serviceAccounts));
   app.use(createAuditRouter(deps.audit));
   app.use(createTenantRouter(deps.tenants));
   app.use(createWebhookRouter(deps.webhooks));
+  app.use(createApiKeyRouter(deps.apiKeys));
 
   app.use(refuseUnsupportedMethods(app));
   app.use(handleNotFound());

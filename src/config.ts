@@ -60,6 +60,8 @@ const envSchema = z
     ),
     MIN_SECRET_AGE_SECONDS: z.coerce.number().int().min(1).default(3600),
     EXCHANGE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+    API_KEY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+    API_KEY_REVOCATION_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
     JOBS_INTERVAL_MS: z.coerce.number().int().min(0).default(15_000),
     WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(8),
     WEBHOOK_BACKOFF_BASE_MS: z.coerce.number().int().min(10).default(30_000),
@@ -148,6 +150,8 @@ export interface Config {
   jobsIntervalMs: number;
   /** Token exchanges per caller (realm + subject) per minute. */
   exchangeRatePerMinute: number;
+  /** Requests per API key per minute, and unauthenticated leaked-key reports per client address per minute. */
+  apiKeys: { ratePerMinute: number; revocationsPerMinute: number };
   /** The lowest maximum secret age a cpi-admin may set for a tenant. */
   minSecretAgeSeconds: number;
   webhooks: { maxAttempts: number; backoffBaseMs: number; timeoutMs: number; allowInsecureUrls: boolean };
@@ -217,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deploymentId: e.DEPLOYMENT_ID,
     jobsIntervalMs: e.JOBS_INTERVAL_MS,
     exchangeRatePerMinute: e.EXCHANGE_RATE_LIMIT_PER_MINUTE,
+    apiKeys: { ratePerMinute: e.API_KEY_RATE_LIMIT_PER_MINUTE, revocationsPerMinute: e.API_KEY_REVOCATION_RATE_LIMIT_PER_MINUTE },
     minSecretAgeSeconds: e.MIN_SECRET_AGE_SECONDS,
     webhooks: {
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,

@@ -6,9 +6,14 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
+import { createApiKeyAuthenticationService } from './api-keys/api-key-authentication-service.ts';
+import { createApiKeyCredentialCache } from './api-keys/api-key-credential-cache.ts';
+import { createApiKeyRepository, type ApiKeyRepository } from './api-keys/api-key-repository.ts';
+import { bindApiKeyUseCases, type ApiKeyUseCases } from './api-keys/use-cases/api-key-use-cases.ts';
 import { buildApp } from './app.ts';
 import { createAuditRepository, type AuditRepository } from './audit/audit-repository.ts';
 import { AuditService } from './audit/audit-service.ts';
+import { ApiKeyHasher, type ApiKeyAuthenticator } from './auth/api-key-credentials.ts';
 import { createTenantScope, type TenantScope } from './auth/tenant-scope.ts';
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.ts';
 import { repoRoot, type Config } from './config.ts';
@@ -67,6 +72,9 @@ export interface Dependencies {
   deploymentId: string;
   resolveTenant: TenantScope;
   verifier: TokenVerifier;
+  apiKeyRepository: ApiKeyRepository;
+  apiKeys: ApiKeyUseCases;
+  apiKeyAuthenticator: ApiKeyAuthenticator;
   metrics: Metrics;
   auditRepository: AuditRepository;
   audit: AuditService;
@@ -94,8 +102,10 @@ export function createDependencies(input: {
   const timeoutMs = config.keycloak.timeoutMs;
   const bridgeAudience = config.auth.audience;
   // One server key seals what must be read back: idempotent replies, webhook signing secrets and
-  // the exchange clients' secrets.
-  const secrets = new SecretBox(input.serverKey ?? config.serverKey ?? randomBytes(32));
+  // the exchange clients' secrets; a key derived from it (HKDF) hashes API keys.
+  const serverKey = input.serverKey ?? config.serverKey ?? randomBytes(32);
+  const secrets = new SecretBox(serverKey);
+  const apiKeyHasher = new ApiKeyHasher(serverKey);
 
   // Transports and adapters.
   const adminTokens = createClientCredentialsSource({
@@ -119,6 +129,7 @@ export function createDependencies(input: {
   const serviceAccountReads = createServiceAccountReadCache(serviceAccountRepository, db.changes);
   const auditRepository = createAuditRepository(db.prisma);
   const webhookRepository = createWebhookRepository(db.prisma);
+  const apiKeyRepository = createApiKeyRepository(db.prisma);
 
   // Libraries the features share.
   const audit = new AuditService(auditRepository, logger);
@@ -161,6 +172,28 @@ export function createDependencies(input: {
     roleNames: config.roles,
     platformRealm: config.platformRealm,
   });
+  const apiKeys = bindApiKeyUseCases({
+    repository: apiKeyRepository,
+    serviceAccounts: serviceAccountRepository,
+    policies,
+    audit,
+    webhooks: webhookOutbox,
+    hasher: apiKeyHasher,
+    logger,
+  });
+  const apiKeyCredentials = createApiKeyCredentialCache(apiKeyRepository, db.changes, [
+    (listener) => apiKeyRepository.onWrite(listener),
+    (listener) => serviceAccountRepository.onWrite(listener),
+    (listener) => tenantRepository.onWrite(listener),
+  ]);
+  const apiKeyAuthenticator = createApiKeyAuthenticationService({
+    repository: { ...apiKeyRepository, findForAuthentication: apiKeyCredentials.findForAuthentication },
+    serviceAccounts: serviceAccountRepository,
+    hasher: apiKeyHasher,
+    audit,
+    logger,
+    platformRealm: config.platformRealm,
+  });
   const idempotency = new IdempotencyService(createIdempotencyRepository(db.prisma), secrets);
   const webhooks = createWebhookService({ repository: webhookRepository, secrets, options: config.webhooks });
   const tokenExchange = createTokenExchangeService({
@@ -178,6 +211,7 @@ export function createDependencies(input: {
     rotation: { repository: serviceAccountRepository, tenants: tenantRepository, policies, useCases: serviceAccounts },
     notices: { repository: serviceAccountRepository, webhooks: webhookOutbox, audit },
     usage: { repository: serviceAccountRepository, tenants: tenantRepository, events: loginEvents },
+    apiKeys: { repository: apiKeyRepository, audit },
     dispatcher: createWebhookDispatcher({ repository: webhookRepository, secrets, logger, options: config.webhooks }),
     logger,
     purgeIdempotencyKeys: () => idempotency.purgeExpired(),
@@ -233,6 +267,9 @@ export function createDependencies(input: {
     deploymentId,
     resolveTenant: createTenantScope((realm) => registry.isKnownRealm(realm)),
     verifier,
+    apiKeyRepository,
+    apiKeys,
+    apiKeyAuthenticator,
     metrics: createMetrics(),
     auditRepository,
     audit,
@@ -251,6 +288,7 @@ export function buildAppFrom(deps: Dependencies): Express {
   return buildApp({
     logger: deps.logger,
     verifier: deps.verifier,
+    apiKeyAuthenticator: deps.apiKeyAuthenticator,
     metrics: deps.metrics,
     bodyLimitBytes: deps.config.bodyLimitBytes,
     trustProxy: deps.config.trustProxy,
@@ -268,6 +306,12 @@ export function buildAppFrom(deps: Dependencies): Express {
     audit: { repository: deps.auditRepository, resolveTenant: deps.resolveTenant },
     tenants: { policies: deps.policies, tenants: deps.tenantUseCases, platformRealm: deps.config.platformRealm, issuerBaseUrl: deps.keycloak.publicUrl },
     webhooks: { webhooks: deps.webhooks, resolveTenant: deps.resolveTenant, audit: deps.audit },
+    apiKeys: {
+      useCases: deps.apiKeys,
+      resolveTenant: deps.resolveTenant,
+      ratePerMinute: deps.config.apiKeys.ratePerMinute,
+      revocationsPerMinute: deps.config.apiKeys.revocationsPerMinute,
+    },
     tokenExchange: { service: deps.tokenExchange, ratePerMinute: deps.config.exchangeRatePerMinute },
     console: {
       distDir: path.join(repoRoot, 'console', 'dist'),

@@ -31,6 +31,10 @@ export const auditActions = {
   webhookSecretRotated: 'webhook.secret_rotated',
   webhookPinged: 'webhook.pinged',
   webhookRedelivered: 'webhook.redelivered',
+  apiKeyCreated: 'api_key.created',
+  apiKeyRevoked: 'api_key.revoked',
+  apiKeyExpired: 'api_key.expired',
+  apiKeyUsedFromNewAddress: 'api_key.used_from_new_ip',
 } as const;
 
 export type AuditAction = (typeof auditActions)[keyof typeof auditActions];

@@ -22,6 +22,8 @@ export interface AuditContext {
    */
   actorTenant?: string;
   actor: AuditActor;
+  /** Set when the actor authenticated with an API key: recorded as details.api_key_id. */
+  apiKeyId?: string;
   requestId: string | null;
   ip: string | null;
   userAgent: string | null;
@@ -63,7 +65,8 @@ export class AuditService {
 
   private toInput(context: AuditContext, entry: AuditEntry): AuditEventInput {
     const elsewhere = entry.outcome === 'denied' && context.actorTenant !== undefined && context.actorTenant !== context.tenant;
-    const details = elsewhere ? { ...entry.details, target_tenant: context.tenant } : (entry.details ?? {});
+    const withKey = context.apiKeyId ? { ...entry.details, api_key_id: context.apiKeyId } : entry.details;
+    const details = elsewhere ? { ...withKey, target_tenant: context.tenant } : (withKey ?? {});
     return {
       id: newAuditEventId(),
       tenant: elsewhere ? context.actorTenant! : context.tenant,

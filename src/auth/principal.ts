@@ -10,7 +10,7 @@ export interface Actor {
   name: string;
 }
 
-/** Who is calling, derived from a verified Keycloak access token. */
+/** Who is calling, derived from a verified Keycloak access token or a service account's API key. */
 export interface Principal {
   realm: string;
   role: Role | null;
@@ -21,5 +21,8 @@ export interface Principal {
   /** Our sa_ id when the caller is a service account managed by the bridge. */
   serviceAccountId?: string;
   issuedAt: number | undefined;
+  /** Seconds since the epoch; Infinity for an API key without an expiry. */
   expiresAt: number;
+  /** Set when the caller authenticated with an API key (then serviceAccountId is set too). */
+  apiKeyId?: string;
 }

@@ -102,6 +102,78 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/service-accounts/{id}/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A service account's API keys (never the keys)
+         * @description Keys not revoked, active and expired, newest first: name, prefix and last four characters, creation, expiry and last use.
+         *
+         *     Roles: viewer, devops, tenant-admin, cpi-admin.
+         */
+        get: operations["listApiKeys"];
+        put?: never;
+        /**
+         * Create an API key for a service account
+         * @description For callers that cannot run a client_credentials grant: `Authorization: Bearer sab_…` authenticates to this API as the service account, with its inherited role. The key is in this answer only; the bridge keeps a keyed hash. Who may: whoever may regenerate the SA's secret (devops: only SAs it created). Lifetime: `expires_in_days` (default 90), within the tenant policy.
+         *
+         *     Roles: devops, tenant-admin, cpi-admin.
+         */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/service-accounts/{id}/api-keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key
+         * @description The key is refused from the next request on.
+         *
+         *     Roles: devops, tenant-admin, cpi-admin.
+         */
+        delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api-keys/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report a leaked API key (no credentials needed)
+         * @description Anyone who finds an exposed `sab_` key (a secret scanner, a colleague) may send it here. If it is a live key, it is revoked at once and its tenant's webhooks get `api_key.leaked`. The answer is the same whether or not the key existed. Rate-limited per client address.
+         *
+         *     No bearer token.
+         */
+        post: operations["revokeLeakedApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -111,7 +183,7 @@ export type paths = {
         };
         /**
          * Who the caller is
-         * @description Tenant, role and actor the bridge sees in the bearer token; a service account sees itself with its inherited role.
+         * @description Tenant, role and actor the bridge sees in the bearer token or API key; a service account sees itself with its inherited role.
          *
          *     Roles: viewer, devops, tenant-admin, cpi-admin.
          */
@@ -618,6 +690,60 @@ export type components = {
             /** Format: uri */
             jwks_uri: string;
         };
+        ApiKeyWithSecret: {
+            /** @description The key's id (not the key) */
+            id: string;
+            name: string;
+            service_account_id: string;
+            /**
+             * @description The fixed prefix every key starts with
+             * @example sab_
+             */
+            prefix: string;
+            /** @description The last four characters of the key, to tell keys apart */
+            last_four: string;
+            /** @enum {string} */
+            status: "active" | "expired";
+            created_at: components["schemas"]["Timestamp"];
+            created_by: components["schemas"]["Actor"];
+            /** @description When it stops working (its own expiry or the tenant maximum, whichever is first); null: never */
+            expires_at: components["schemas"]["Timestamp"] | null;
+            /** @description Recorded at most once a minute */
+            last_used_at: components["schemas"]["Timestamp"] | null;
+            /** @description Shown once: store it now; only a keyed hash of it is kept. Send it as `Authorization: Bearer <key>` */
+            key: string;
+        };
+        ApiKeyList: {
+            items: components["schemas"]["ApiKey"][];
+        };
+        ApiKey: {
+            /** @description The key's id (not the key) */
+            id: string;
+            name: string;
+            service_account_id: string;
+            /**
+             * @description The fixed prefix every key starts with
+             * @example sab_
+             */
+            prefix: string;
+            /** @description The last four characters of the key, to tell keys apart */
+            last_four: string;
+            /** @enum {string} */
+            status: "active" | "expired";
+            created_at: components["schemas"]["Timestamp"];
+            created_by: components["schemas"]["Actor"];
+            /** @description When it stops working (its own expiry or the tenant maximum, whichever is first); null: never */
+            expires_at: components["schemas"]["Timestamp"] | null;
+            /** @description Recorded at most once a minute */
+            last_used_at: components["schemas"]["Timestamp"] | null;
+        };
+        LeakedApiKeyReport: {
+            /**
+             * @description Always the same answer, whether or not the key existed
+             * @constant
+             */
+            status: "accepted";
+        };
         Me: {
             /** @description The realm of the caller's token */
             tenant: string;
@@ -628,7 +754,10 @@ export type components = {
             client_id: string | null;
             /** @description Set when the caller is a managed service account */
             service_account_id: string | null;
-            token_expires_at: components["schemas"]["Timestamp"];
+            /** @description When the credential expires: the access token, or the API key (null: an API key without an expiry) */
+            token_expires_at: components["schemas"]["Timestamp"] | null;
+            /** @description Set when the caller authenticated with an API key of its service account */
+            api_key_id: string | null;
         };
         AuditEventList: {
             items: components["schemas"]["AuditEvent"][];
@@ -640,7 +769,7 @@ export type components = {
             tenant: string;
             actor: components["schemas"]["Actor"];
             /** @enum {string} */
-            action: "service_account.created" | "service_account.updated" | "service_account.disabled" | "service_account.enabled" | "service_account.deleted" | "service_account.secret_regenerated" | "service_account.previous_secret_revoked" | "service_account.rotation_policy_updated" | "service_account.token_shape_updated" | "service_account.token_lifetime_reclamped" | "service_account.secret_expiring" | "service_account.secret_expired" | "service_account.provisioning_rolled_back" | "service_account.orphan_client_removed" | "service_account.owner_changed" | "service_account.drift_repaired" | "service_account.client_missing" | "tenant.policy_updated" | "tenant.created" | "tenant.adopted" | "tenant.updated" | "tenant.admin_created" | "tenant.deleted" | "tenant.released" | "token.exchanged" | "webhook.created" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.pinged" | "webhook.redelivered";
+            action: "service_account.created" | "service_account.updated" | "service_account.disabled" | "service_account.enabled" | "service_account.deleted" | "service_account.secret_regenerated" | "service_account.previous_secret_revoked" | "service_account.rotation_policy_updated" | "service_account.token_shape_updated" | "service_account.token_lifetime_reclamped" | "service_account.secret_expiring" | "service_account.secret_expired" | "service_account.provisioning_rolled_back" | "service_account.orphan_client_removed" | "service_account.owner_changed" | "service_account.drift_repaired" | "service_account.client_missing" | "tenant.policy_updated" | "tenant.created" | "tenant.adopted" | "tenant.updated" | "tenant.admin_created" | "tenant.deleted" | "tenant.released" | "token.exchanged" | "webhook.created" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.pinged" | "webhook.redelivered" | "api_key.created" | "api_key.revoked" | "api_key.expired" | "api_key.used_from_new_ip";
             target: {
                 type: string;
                 id: string | null;
@@ -709,6 +838,10 @@ export type components = {
              * @enum {string}
              */
             on_owner_change: "downgrade" | "disable" | "keep";
+            /** @description Whether the tenant's service accounts may have API keys; false also refuses existing keys */
+            api_keys_allowed: boolean;
+            /** @description Longest API key lifetime in days (default 90); it also shortens existing keys; null: keys may be created without an expiry */
+            max_api_key_lifetime_days: number | null;
         };
         TenantList: {
             items: components["schemas"]["Tenant"][];
@@ -742,7 +875,7 @@ export type components = {
             id: string;
             tenant: string;
             url: string;
-            events: ("service_account.created" | "service_account.deleted" | "service_account.secret_rotated" | "service_account.secret_expiring" | "service_account.secret_expired" | "service_account.owner_changed" | "tenant.created" | "tenant.deleted")[];
+            events: ("service_account.created" | "service_account.deleted" | "service_account.secret_rotated" | "service_account.secret_expiring" | "service_account.secret_expired" | "service_account.owner_changed" | "tenant.created" | "tenant.deleted" | "api_key.leaked")[];
             enabled: boolean;
             created_at: components["schemas"]["Timestamp"];
             created_by: {
@@ -761,7 +894,7 @@ export type components = {
             id: string;
             tenant: string;
             url: string;
-            events: ("service_account.created" | "service_account.deleted" | "service_account.secret_rotated" | "service_account.secret_expiring" | "service_account.secret_expired" | "service_account.owner_changed" | "tenant.created" | "tenant.deleted")[];
+            events: ("service_account.created" | "service_account.deleted" | "service_account.secret_rotated" | "service_account.secret_expiring" | "service_account.secret_expired" | "service_account.owner_changed" | "tenant.created" | "tenant.deleted" | "api_key.leaked")[];
             enabled: boolean;
             created_at: components["schemas"]["Timestamp"];
             created_by: {
@@ -950,6 +1083,38 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "tenant_not_found";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
                         /** @description Each bad field, for invalid_request */
                         errors?: components["schemas"]["FieldError"][];
                     };
@@ -1325,6 +1490,38 @@ export interface operations {
                     };
                 };
             };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
             /** @description `internal_error`: Internal error */
             500: {
                 headers: {
@@ -1536,6 +1733,38 @@ export interface operations {
                     };
                 };
             };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
             /** @description `internal_error`: Internal error */
             500: {
                 headers: {
@@ -1740,6 +1969,38 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "tenant_not_found" | "service_account_not_found";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
                         /** @description Each bad field, for invalid_request */
                         errors?: components["schemas"]["FieldError"][];
                     };
@@ -2099,6 +2360,38 @@ export interface operations {
                     };
                 };
             };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
             /** @description `internal_error`: Internal error */
             500: {
                 headers: {
@@ -2412,6 +2705,38 @@ export interface operations {
                     };
                 };
             };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
             /** @description `internal_error`: Internal error */
             500: {
                 headers: {
@@ -2653,6 +2978,38 @@ export interface operations {
                     };
                 };
             };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
             /** @description `internal_error`: Internal error */
             500: {
                 headers: {
@@ -2717,6 +3074,1059 @@ export interface operations {
             };
         };
     };
+    listApiKeys: {
+        parameters: {
+            query?: {
+                /** @description cpi-admin only: the tenant (realm) to act on */
+                tenant?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The keys */
+            200: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
+            };
+            /** @description `invalid_request`: The request is not valid */
+            400: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 400;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "invalid_request";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `invalid_token`: The access token is missing or not valid */
+            401: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description RFC 6750 Bearer challenge */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 401;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "invalid_token";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `insufficient_role`: Your role does not allow this */
+            403: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 403;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "insufficient_role";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `tenant_not_found`: Tenant not found; `service_account_not_found`: Service account not found */
+            404: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 404;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "tenant_not_found" | "service_account_not_found";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 500;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "internal_error";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `keycloak_unavailable`: The identity provider is unavailable; `database_unavailable`: The database is unavailable */
+            503: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 503;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "keycloak_unavailable" | "database_unavailable";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: {
+                /** @description cpi-admin only: the tenant (realm) to act on */
+                tenant?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "legacy-cron",
+                 *       "expires_in_days": 30
+                 *     }
+                 */
+                "application/json": {
+                    /** @description What the key is for, e.g. the system that uses it */
+                    name: string;
+                    /** @description Days until the key stops working (default 90, at most the tenant maximum); null: never, only when the tenant policy has no maximum */
+                    expires_in_days?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Created; `key` is shown once */
+            201: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    "Cache-Control": "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyWithSecret"];
+                };
+            };
+            /** @description `invalid_request`: The request is not valid; `malformed_json`: The request body is not valid JSON */
+            400: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 400;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "invalid_request" | "malformed_json";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `invalid_token`: The access token is missing or not valid */
+            401: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description RFC 6750 Bearer challenge */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 401;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "invalid_token";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `insufficient_role`: Your role does not allow this; `api_keys_not_allowed`: The tenant policy does not allow API keys */
+            403: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 403;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "insufficient_role" | "api_keys_not_allowed";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `tenant_not_found`: Tenant not found; `service_account_not_found`: Service account not found */
+            404: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 404;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "tenant_not_found" | "service_account_not_found";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `invalid_state`: The resource is not in a state that allows this; `api_key_limit_reached`: The service account has as many live API keys as it may */
+            409: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 409;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "invalid_state" | "api_key_limit_reached";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 413;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "payload_too_large";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: The request body must be application/json */
+            415: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 415;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "unsupported_media_type";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 500;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "internal_error";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `keycloak_unavailable`: The identity provider is unavailable; `database_unavailable`: The database is unavailable */
+            503: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 503;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "keycloak_unavailable" | "database_unavailable";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: {
+                /** @description cpi-admin only: the tenant (realm) to act on */
+                tenant?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_request`: The request is not valid */
+            400: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 400;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "invalid_request";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `invalid_token`: The access token is missing or not valid */
+            401: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description RFC 6750 Bearer challenge */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 401;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "invalid_token";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `insufficient_role`: Your role does not allow this */
+            403: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 403;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "insufficient_role";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `tenant_not_found`: Tenant not found; `service_account_not_found`: Service account not found; `api_key_not_found`: API key not found */
+            404: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 404;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "tenant_not_found" | "service_account_not_found" | "api_key_not_found";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 500;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "internal_error";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `keycloak_unavailable`: The identity provider is unavailable; `database_unavailable`: The database is unavailable */
+            503: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 503;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "keycloak_unavailable" | "database_unavailable";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+        };
+    };
+    revokeLeakedApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "key": "sab_0123456789abcdefghijABCDEFGHIJ01_000000"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description The exposed key, as found */
+                    key: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted: the same answer for any key */
+            202: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    "Cache-Control": "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeakedApiKeyReport"];
+                };
+            };
+            /** @description `invalid_request`: The request is not valid; `malformed_json`: The request body is not valid JSON */
+            400: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 400;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "invalid_request" | "malformed_json";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 413;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "payload_too_large";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: The request body must be application/json */
+            415: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 415;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "unsupported_media_type";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 500;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "internal_error";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `database_unavailable`: The database is unavailable */
+            503: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 503;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "database_unavailable";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+        };
+    };
     getMe: {
         parameters: {
             query?: never;
@@ -2764,6 +4174,38 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "invalid_token";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
                         /** @description Each bad field, for invalid_request */
                         errors?: components["schemas"]["FieldError"][];
                     };
@@ -2989,6 +4431,38 @@ export interface operations {
                     };
                 };
             };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
             /** @description `internal_error`: Internal error */
             500: {
                 headers: {
@@ -3168,6 +4642,38 @@ export interface operations {
                     };
                 };
             };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
             /** @description `internal_error`: Internal error */
             500: {
                 headers: {
@@ -3270,12 +4776,16 @@ export interface operations {
                          * @enum {string}
                          */
                         on_owner_change?: "downgrade" | "disable" | "keep";
+                        api_keys_allowed?: boolean;
+                        max_api_key_lifetime_days?: number | null;
                     };
                     /** @description First tenant-admins of the new realm */
                     admins?: {
                         username?: string;
                         /** Format: email */
                         email?: string;
+                        first_name?: string;
+                        last_name?: string;
                         /**
                          * @description `email` (default): Keycloak e-mails the person a link to set a password (the realm needs SMTP settings); `temporary_password`: the answer shows a generated temporary password once, to be changed at first sign-in
                          * @enum {string}
@@ -3550,6 +5060,38 @@ export interface operations {
                     };
                 };
             };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
             /** @description `internal_error`: Internal error */
             500: {
                 headers: {
@@ -3753,6 +5295,38 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "tenant_not_found";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
                         /** @description Each bad field, for invalid_request */
                         errors?: components["schemas"]["FieldError"][];
                     };
@@ -3997,6 +5571,38 @@ export interface operations {
                     };
                 };
             };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
             /** @description `internal_error`: Internal error */
             500: {
                 headers: {
@@ -4094,6 +5700,8 @@ export interface operations {
                          * @enum {string}
                          */
                         on_owner_change?: "downgrade" | "disable" | "keep";
+                        api_keys_allowed?: boolean;
+                        max_api_key_lifetime_days?: number | null;
                     };
                 };
             };
@@ -4352,6 +5960,38 @@ export interface operations {
                     };
                 };
             };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
             /** @description `internal_error`: Internal error */
             500: {
                 headers: {
@@ -4560,6 +6200,38 @@ export interface operations {
                     };
                 };
             };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
             /** @description `internal_error`: Internal error */
             500: {
                 headers: {
@@ -4655,6 +6327,8 @@ export interface operations {
                      * @enum {string}
                      */
                     on_owner_change?: "downgrade" | "disable" | "keep";
+                    api_keys_allowed?: boolean;
+                    max_api_key_lifetime_days?: number | null;
                 };
             };
         };
@@ -4882,6 +6556,38 @@ export interface operations {
                     };
                 };
             };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
             /** @description `internal_error`: Internal error */
             500: {
                 headers: {
@@ -5091,6 +6797,38 @@ export interface operations {
                     };
                 };
             };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
             /** @description `internal_error`: Internal error */
             500: {
                 headers: {
@@ -5179,7 +6917,7 @@ export interface operations {
                 "application/json": {
                     /** Format: uri */
                     url: string;
-                    events: ("service_account.created" | "service_account.deleted" | "service_account.secret_rotated" | "service_account.secret_expiring" | "service_account.secret_expired" | "service_account.owner_changed" | "tenant.created" | "tenant.deleted")[];
+                    events: ("service_account.created" | "service_account.deleted" | "service_account.secret_rotated" | "service_account.secret_expiring" | "service_account.secret_expired" | "service_account.owner_changed" | "tenant.created" | "tenant.deleted" | "api_key.leaked")[];
                 };
             };
         };
@@ -5374,6 +7112,38 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "unsupported_media_type";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
                         /** @description Each bad field, for invalid_request */
                         errors?: components["schemas"]["FieldError"][];
                     };
@@ -5585,6 +7355,38 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "tenant_not_found" | "not_found";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
                         /** @description Each bad field, for invalid_request */
                         errors?: components["schemas"]["FieldError"][];
                     };
@@ -5904,6 +7706,38 @@ export interface operations {
                     };
                 };
             };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
             /** @description `internal_error`: Internal error */
             500: {
                 headers: {
@@ -6170,6 +8004,38 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "unsupported_media_type";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
                         /** @description Each bad field, for invalid_request */
                         errors?: components["schemas"]["FieldError"][];
                     };
@@ -6477,6 +8343,38 @@ export interface operations {
                     };
                 };
             };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
             /** @description `internal_error`: Internal error */
             500: {
                 headers: {
@@ -6681,6 +8579,38 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "tenant_not_found" | "not_found";
+                        /** @description Each bad field, for invalid_request */
+                        errors?: components["schemas"]["FieldError"][];
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description The request's id: a problem's `instance`, and on every log line of the request */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * @description urn:sa-bridge:problem:<code with dashes>
+                         * @example urn:sa-bridge:problem:invalid-request
+                         */
+                        type: string;
+                        title: string;
+                        /** @constant */
+                        status: 429;
+                        detail: string;
+                        /** @description The request id, also sent as X-Request-Id and written on every log line of the request */
+                        instance?: string;
+                        /**
+                         * @description Stable machine-readable code (src/errors/error-codes.ts)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
                         /** @description Each bad field, for invalid_request */
                         errors?: components["schemas"]["FieldError"][];
                     };

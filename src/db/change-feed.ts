@@ -16,7 +16,7 @@ import pg from 'pg';
 export const CHANGE_CHANNEL = 'sa_bridge_changes';
 
 export type Change =
-  | { table: 'service_accounts'; tenant: string; id: string }
+  | { table: 'service_accounts' | 'api_keys'; tenant: string; id: string }
   | { table: 'tenants'; tenant: string }
   /** Anything may have changed (the feed was disconnected and has reconnected). */
   | { table: '*' };

@@ -65,7 +65,7 @@ export class InsufficientRoleError extends AppError {
 }
 
 export class NotFoundError extends AppError {
-  constructor(code: 'not_found' | 'service_account_not_found' | 'tenant_not_found' = 'not_found', detail?: string) {
+  constructor(code: 'not_found' | 'service_account_not_found' | 'tenant_not_found' | 'api_key_not_found' = 'not_found', detail?: string) {
     super(code, detail);
     this.name = 'NotFoundError';
   }

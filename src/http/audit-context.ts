@@ -10,6 +10,7 @@ export function auditContextOf(req: Request, res: Response, tenant: string, prin
     tenant,
     actorTenant: principal.realm,
     actor: { type: principal.actor.type, id: principal.actor.id, name: principal.actor.name },
+    ...(principal.apiKeyId !== undefined && { apiKeyId: principal.apiKeyId }),
     requestId: (res.locals.requestId as string | undefined) ?? null,
     ip: req.ip ?? null,
     userAgent: req.get('user-agent') ?? null,

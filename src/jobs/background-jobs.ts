@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { createPeriodicTask } from '../lib/periodic-task.ts';
 import type { WebhookDispatcher } from '../webhooks/webhook-dispatcher.ts';
 import { collectUsage, type CollectUsageDeps } from './collect-usage.ts';
+import { expireApiKeys, type ExpireApiKeysDeps } from './expire-api-keys.ts';
 import { notifyExpiringSecrets, type NotifyExpiringSecretsDeps } from './notify-expiring-secrets.ts';
 import { rotateDueSecrets, type RotateDueSecretsDeps } from './rotate-due-secrets.ts';
 
@@ -12,6 +13,7 @@ export interface BackgroundJobsDeps {
   rotation: RotateDueSecretsDeps;
   notices: NotifyExpiringSecretsDeps;
   usage: CollectUsageDeps;
+  apiKeys: ExpireApiKeysDeps;
   dispatcher: WebhookDispatcher;
   logger: Logger;
   /** Deletes Idempotency-Key records past their 24 hours. */
@@ -35,6 +37,7 @@ export function createBackgroundJobs(deps: BackgroundJobsDeps) {
     rotateDue: (batch?: number) => rotateDueSecrets(deps.rotation, batch),
     notifyExpiries: (now?: Date) => notifyExpiringSecrets(deps.notices, now),
     collectUsage: () => collectUsage(deps.usage),
+    expireApiKeys: (now?: Date) => expireApiKeys(deps.apiKeys, now),
     dispatchWebhooks,
   };
 
@@ -43,6 +46,7 @@ export function createBackgroundJobs(deps: BackgroundJobsDeps) {
       ['rotations', () => jobs.rotateDue()],
       ['expiry notices', () => jobs.notifyExpiries()],
       ['usage', () => jobs.collectUsage()],
+      ['api key expiry', () => jobs.expireApiKeys()],
       ['webhooks', () => jobs.dispatchWebhooks()],
       ['idempotency keys', deps.purgeIdempotencyKeys],
     ];

@@ -26,3 +26,10 @@ export function newAuditEventId(): string {
 export function newIdempotencyRecordId(): string {
   return `idk_${randomBase62(22)}`;
 }
+
+/** An API key's public id (never the key itself): 20 base62 characters. */
+export const API_KEY_ID_PATTERN = /^key_[0-9A-Za-z]{20}$/;
+
+export function newApiKeyId(): string {
+  return `key_${randomBase62(20)}`;
+}

@@ -14,7 +14,8 @@ export function createMeRouter(): Router {
       actor: { type: p.actor.type, id: p.actor.id, name: p.actor.name },
       client_id: p.clientId ?? null,
       service_account_id: p.serviceAccountId ?? null,
-      token_expires_at: new Date(p.expiresAt * 1000).toISOString(),
+      token_expires_at: Number.isFinite(p.expiresAt) ? new Date(p.expiresAt * 1000).toISOString() : null,
+      api_key_id: p.apiKeyId ?? null,
     };
     res.json(me);
   });

@@ -1,4 +1,5 @@
 // Every operation of the API, in the order the document lists them.
+import { apiKeyOperations } from '../api-keys/api-key-operations.ts';
 import { auditOperations } from '../audit/audit-operations.ts';
 import { healthOperations } from '../health/health-operations.ts';
 import type { Operation } from '../http/operation.ts';
@@ -11,6 +12,7 @@ import { openApiOperations } from './openapi-operations.ts';
 
 export const apiOperations: readonly Operation[] = [
   ...Object.values(serviceAccountOperations),
+  ...Object.values(apiKeyOperations),
   ...Object.values(meOperations),
   ...Object.values(auditOperations),
   ...Object.values(tenantOperations),

@@ -21,7 +21,8 @@ export function problemCodesOf(operation: Operation): ErrorCode[] {
   const request = operation.request ?? {};
   if (request.body || request.query || request.params || request.headers) codes.add('invalid_request');
   if (operation.access !== 'public') {
-    for (const code of ['invalid_token', 'keycloak_unavailable', 'database_unavailable'] as const) codes.add(code);
+    // rate_limited: requests made with an API key are limited per key.
+    for (const code of ['invalid_token', 'rate_limited', 'keycloak_unavailable', 'database_unavailable'] as const) codes.add(code);
   }
   // Every /v1 POST and PATCH passes the JSON body stack (require-json, express.json).
   if (!operation.oauthErrors && operation.path.startsWith('/v1/') && (operation.method === 'post' || operation.method === 'patch')) {
@@ -82,7 +83,7 @@ function operationObject(operation: Operation): ZodOpenApiOperationObject {
     description: [operation.description, who].filter(Boolean).join('\n\n'),
     tags: operation.tags,
     'x-roles': operation.access === 'public' ? [] : [...operation.access],
-    security: operation.access === 'public' ? [] : [{ bearerAuth: [] }],
+    security: operation.access === 'public' ? [] : [{ bearerAuth: [] }, { apiKeyAuth: [] }],
     ...((request.params || request.query || request.headers) && {
       requestParams: {
         ...(request.params && { path: request.params as z.ZodObject }),
@@ -116,13 +117,19 @@ export function buildOpenApiDocument(operations: readonly Operation[], info: { v
       title: 'sa-bridge',
       version: info.version,
       description:
-        'Control plane for machine-to-machine service accounts on Keycloak. Bearer tokens come from a tenant realm of the configured Keycloak and must carry the bridge audience; errors are RFC 9457 problem+json with a stable `code`.',
+        'Control plane for machine-to-machine service accounts on Keycloak. Bearer tokens come from a tenant realm of the configured Keycloak and must carry the bridge audience, or are a service account\'s API key (`sab_…`); errors are RFC 9457 problem+json with a stable `code`.',
     },
     tags: [...new Set(operations.flatMap((o) => o.tags))].map((name) => ({ name })),
     paths,
     components: {
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from a tenant realm (portal users, service accounts)' },
+        apiKeyAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'sab_ API key',
+          description: "A service account's API key (`sab_` + 32 base62 characters + `_` + a 6-character CRC32 checksum): acts as that service account, with its role",
+        },
       },
     },
   });

@@ -14,6 +14,8 @@ export const DEFAULT_TENANT_POLICY: TenantPolicy = {
   allowedAudiences: [],
   registeredAudiences: [],
   onOwnerChange: 'downgrade',
+  apiKeysAllowed: true,
+  maxApiKeyLifetimeDays: 90,
 };
 
 export function applyPolicyChange(before: TenantPolicy, change: UpdateTenantPolicyInput): TenantPolicy {
@@ -26,6 +28,9 @@ export function applyPolicyChange(before: TenantPolicy, change: UpdateTenantPoli
     allowedAudiences: change.allowed_audiences ?? before.allowedAudiences,
     registeredAudiences: before.registeredAudiences,
     onOwnerChange: change.on_owner_change ?? before.onOwnerChange,
+    apiKeysAllowed: change.api_keys_allowed ?? before.apiKeysAllowed,
+    // null is a value here (no maximum), so only an absent field keeps the old one.
+    maxApiKeyLifetimeDays: change.max_api_key_lifetime_days !== undefined ? change.max_api_key_lifetime_days : before.maxApiKeyLifetimeDays,
   };
 }
 
@@ -63,5 +68,7 @@ export function toPolicyResponse(realm: string, policy: TenantPolicy) {
     allowed_audiences: policy.allowedAudiences,
     registered_audiences: policy.registeredAudiences,
     on_owner_change: policy.onOwnerChange,
+    api_keys_allowed: policy.apiKeysAllowed,
+    max_api_key_lifetime_days: policy.maxApiKeyLifetimeDays,
   };
 }

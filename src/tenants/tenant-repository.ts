@@ -30,6 +30,10 @@ export interface TenantPolicy {
   registeredAudiences: string[];
   /** What happens to an SA whose creator lost its role in Keycloak. */
   onOwnerChange: OwnerChangePolicy;
+  /** Whether the tenant's service accounts may have API keys; off refuses existing keys too. */
+  apiKeysAllowed: boolean;
+  /** Longest API key lifetime in days; null: a key may be created without an expiry. */
+  maxApiKeyLifetimeDays: number | null;
 }
 
 const policyFields = {
@@ -41,12 +45,29 @@ const policyFields = {
   allowedAudiences: true,
   registeredAudiences: true,
   onOwnerChange: true,
+  apiKeysAllowed: true,
+  maxApiKeyLifetimeDays: true,
 } as const;
 
 const emptyCounts = (): ServiceAccountCounts => ({ active: 0, disabled: 0, failed: 0, provisioning: 0, deleting: 0 });
 
 export function createTenantRepository(prisma: PrismaClient) {
+  // Told after a policy change, so that what this process remembers of the policy (API key
+  // credentials, api-key-credential-cache.ts) is dropped before the caller hears back.
+  const writeListeners = new Set<() => void>();
+  async function written<T>(write: Promise<T>): Promise<T> {
+    try {
+      return await write;
+    } finally {
+      for (const listener of writeListeners) listener();
+    }
+  }
+
   return {
+    onWrite(listener: () => void): void {
+      writeListeners.add(listener);
+    },
+
     /**
      * Registers realms found at start. A tenant that was deleted or released stays so: the realm
      * comes back only through POST /v1/tenants. Returns the realms that are active tenants.
@@ -167,7 +188,7 @@ export function createTenantRepository(prisma: PrismaClient) {
       return rows.map((r) => r.tenant);
     },
     async updatePolicy(realm: string, changes: Partial<TenantPolicy>): Promise<TenantPolicy> {
-      return (await prisma.tenant.update({ where: { realm }, data: changes, select: policyFields })) as TenantPolicy;
+      return (await written(prisma.tenant.update({ where: { realm }, data: changes, select: policyFields }))) as TenantPolicy;
     },
     async setRegisteredAudiences(realm: string, audiences: string[]): Promise<void> {
       await prisma.tenant.update({ where: { realm }, data: { registeredAudiences: audiences } });

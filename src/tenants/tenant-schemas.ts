@@ -16,6 +16,8 @@ const policyFields = {
     allowed_scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/)).max(100).optional(),
     allowed_audiences: z.array(z.string().min(1).max(255)).max(100).optional(),
     on_owner_change: ownerChangePolicy.optional(),
+    api_keys_allowed: z.boolean().optional(),
+    max_api_key_lifetime_days: z.number().int().min(1).max(3650).nullable().optional(),
 };
 
 export const updateTenantPolicyBody = z
@@ -35,6 +37,12 @@ export const tenantPolicyResponse = z
     allowed_audiences: z.array(z.string()),
     registered_audiences: z.array(z.string()).meta({ description: 'Allowed audiences the bridge registered as resource clients of the realm' }),
     on_owner_change: ownerChangePolicy,
+    api_keys_allowed: z.boolean().meta({ description: "Whether the tenant's service accounts may have API keys; false also refuses existing keys" }),
+    max_api_key_lifetime_days: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: 'Longest API key lifetime in days (default 90); it also shortens existing keys; null: keys may be created without an expiry' }),
   })
   .meta({ id: 'TenantPolicy' });
 

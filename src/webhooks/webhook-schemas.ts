@@ -10,6 +10,7 @@ export const webhookEventTypes = [
   'service_account.owner_changed',
   'tenant.created',
   'tenant.deleted',
+  'api_key.leaked',
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 

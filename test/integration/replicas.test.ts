@@ -121,6 +121,34 @@ describe('revocation across replicas', () => {
   });
 });
 
+describe('API keys across replicas', () => {
+  async function createKey(saId: string) {
+    const created = await apiClient(first.baseUrl, aliceToken).post(`/v1/service-accounts/${saId}/api-keys`, { name: 'replicated' });
+    expect(created.status).toBe(201);
+    const key = created.body as { id: string; key: string };
+    secrets.push(key.key);
+    for (const app of [first, second]) for (let i = 0; i < 3; i += 1) expect(await meStatus(app, key.key)).toBe(200);
+    return key;
+  }
+
+  it('when a key is revoked through one replica, then the other refuses it within a second', async () => {
+    const sa = await createWithToken('key-revoked-elsewhere');
+    const key = await createKey(sa.id);
+    expect((await apiClient(first.baseUrl, aliceToken).delete(`/v1/service-accounts/${sa.id}/api-keys/${key.id}`)).status).toBe(204);
+    expect(await meStatus(first, key.key)).toBe(401);
+    const refusedAfter = await millisecondsUntil(async () => (await meStatus(second, key.key)) === 401, 1000);
+    console.log(`[replicas] key revocation seen by the other replica after ${refusedAfter.toFixed(0)} ms`);
+  });
+
+  it("when a key's SA is disabled through one replica, then the other refuses the key within a second", async () => {
+    const sa = await createWithToken('key-sa-disabled-elsewhere');
+    const key = await createKey(sa.id);
+    expect((await apiClient(first.baseUrl, aliceToken).patch(`/v1/service-accounts/${sa.id}`, { enabled: false })).status).toBe(200);
+    expect(await meStatus(first, key.key)).toBe(401);
+    await millisecondsUntil(async () => (await meStatus(second, key.key)) === 401, 1000);
+  });
+});
+
 describe('what the change feed announces', () => {
   it("when only a tenant's bookkeeping changes (the reconciler's claim, the usage job's mark), then nothing is announced; when its name changes, then it is", async () => {
     const listener = new pg.Client({ connectionString: first.dbUrl });
@@ -128,7 +156,9 @@ describe('what the change feed announces', () => {
     await Promise.all([listener.connect(), writer.connect()]);
     const announced: Array<{ table: string; tenant: string }> = [];
     listener.on('notification', (message) => {
-      const change = JSON.parse(message.payload ?? '{}') as { table: string; tenant: string };
+      // The replicas' own heartbeats share the channel; only changes are JSON.
+      if (!message.payload?.startsWith('{')) return;
+      const change = JSON.parse(message.payload) as { table: string; tenant: string };
       if (change.table === 'tenants' && change.tenant === tenant.realm) announced.push(change);
     });
     try {

@@ -21,6 +21,8 @@ export interface TestApp {
   dbUrl: string;
   deps: Dependencies;
   logs: string[];
+  /** The server key (sealed secrets, API key HMACs); a replica gets its original's. */
+  serverKey: Buffer;
   close(): Promise<void>;
 }
 
@@ -54,11 +56,14 @@ export async function startTestApp(options: {
   const logger = createLogger(config.logLevel, sink);
   // Each test app is a deployment of its own, as a bridge with its own database is.
   const deploymentId = await resolveDeploymentId(db.prisma, config.deploymentId, async () => `t${randomBytes(4).toString('hex')}`);
+  // Replicas of one deployment share its server key, as they must (sealed secrets, API key HMACs).
+  const serverKey = options.replicaOf?.serverKey ?? config.serverKey ?? randomBytes(32);
   const deps = createDependencies({
     config,
     logger,
     db,
     deploymentId,
+    serverKey,
     keycloak: {
       // Admin calls and JWKS go to keycloakUrl (e.g. a fault proxy); issuers stay the real server's.
       url: options.keycloakUrl ?? kc.url,
@@ -79,6 +84,7 @@ export async function startTestApp(options: {
     dbUrl,
     deps,
     logs,
+    serverKey,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -12,6 +12,8 @@ export async function dumpDatabase(app: TestApp): Promise<string> {
     prisma.idempotencyKey.findMany(),
     prisma.webhook.findMany(),
     prisma.webhookDelivery.findMany(),
+    prisma.apiKey.findMany(),
+    prisma.apiKeyAddress.findMany(),
   ]);
   return JSON.stringify(tables);
 }

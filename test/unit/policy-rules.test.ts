@@ -14,6 +14,8 @@ const policy: TenantPolicy = {
   allowedAudiences: ['billing-api'],
   registeredAudiences: [],
   onOwnerChange: 'downgrade',
+  apiKeysAllowed: true,
+  maxApiKeyLifetimeDays: 90,
 };
 
 describe('token shape policy', () => {

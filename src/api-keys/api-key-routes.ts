@@ -1,0 +1,62 @@
+// API key routes: each mounts its operation (api-key-operations.ts: the guard validates the request
+// against it), builds the caller's context, calls one use case and renders. The leaked-key report
+// has no caller to authenticate, so it has a router of its own that app.ts mounts before /v1's
+// authentication.
+import { Router, type Request, type Response } from 'express';
+import type { TenantScope } from '../auth/tenant-scope.ts';
+import { limitRequestsPerAddress } from '../http/api-key-rate-limit.ts';
+import { auditContextOf } from '../http/audit-context.ts';
+import { principalOf } from '../http/authenticate.ts';
+import { mount } from '../http/operation.ts';
+import { apiKeyOperations as op } from './api-key-operations.ts';
+import { toApiKeyResponse } from './api-key-view.ts';
+import type { ApiKeyUseCases } from './use-cases/api-key-use-cases.ts';
+import type { ApiKeyContext } from './use-cases/context.ts';
+
+export interface ApiKeyRouterDeps {
+  useCases: ApiKeyUseCases;
+  resolveTenant: TenantScope;
+}
+
+export function createApiKeyRouter(deps: ApiKeyRouterDeps): Router {
+  const router = Router();
+
+  async function contextFor(req: Request, res: Response, requestedTenant: string | undefined): Promise<ApiKeyContext> {
+    const principal = principalOf(res);
+    const tenant = await deps.resolveTenant(principal, requestedTenant);
+    return { principal, tenant, audit: auditContextOf(req, res, tenant, principal) };
+  }
+
+  mount(router, op.create, async ({ params, query, body }, req, res) => {
+    const { row, key, maxLifetimeDays } = await deps.useCases.create(await contextFor(req, res, query.tenant), params.id, body);
+    // The body carries a key shown once: never let a cache keep it.
+    res.status(201).set('Cache-Control', 'no-store').json({ ...toApiKeyResponse(row, maxLifetimeDays), key });
+  });
+
+  mount(router, op.list, async ({ params, query }, req, res) => {
+    const { rows, maxLifetimeDays } = await deps.useCases.list(await contextFor(req, res, query.tenant), params.id);
+    const now = new Date();
+    res.json({ items: rows.map((row) => toApiKeyResponse(row, maxLifetimeDays, now)) });
+  });
+
+  mount(router, op.revoke, async ({ params, query }, req, res) => {
+    await deps.useCases.revoke(await contextFor(req, res, query.tenant), params.id, params.key_id);
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+export function createLeakedApiKeyRouter(deps: { useCases: ApiKeyUseCases; reportsPerMinute: number }): Router {
+  const router = Router();
+  mount(
+    router,
+    op.reportLeaked,
+    async ({ body }, req, res) => {
+      await deps.useCases.revokeLeaked({ ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null, requestId: (res.locals.requestId as string | undefined) ?? null }, body.key);
+      res.status(202).set('Cache-Control', 'no-store').json({ status: 'accepted' });
+    },
+    limitRequestsPerAddress(deps.reportsPerMinute),
+  );
+  return router;
+}
