@@ -85,6 +85,8 @@ export async function startColumn(kc: HarnessKeycloak, spec: ColumnSpec, options
       LOG_LEVEL: 'info',
       // The exchange rows measure throughput, not the per-SA limit.
       EXCHANGE_RATE_LIMIT_PER_MINUTE: '100000000',
+      // Likewise the per-key limit of the API key row (the limiter still runs on every request).
+      API_KEY_RATE_LIMIT_PER_MINUTE: '100000000',
     };
     let databaseUrl: string | undefined;
     if (spec.serverUrl) {

@@ -107,12 +107,16 @@ export async function checkConsistency(column: Column): Promise<{ orphans: strin
     const orphans: string[] = [];
     const dangling: string[] = [];
     for (const realm of realms) {
-      const { body: clients } = await admin.request<Array<{ clientId: string; attributes?: Record<string, string> }>>(
-        'managed clients',
-        'GET',
-        `/${realm}/clients?q=${encodeURIComponent('sa-bridge.managed:true')}&first=0&max=100000`,
-      );
-      const bridgeClients = new Set(clients.filter((c) => !c.attributes?.['sa-bridge.sa-id']?.startsWith(DIRECT_PREFIX)).map((c) => c.clientId));
+      // Keycloak 26 refuses a search by an attribute it was not told to index (400), so page through
+      // the `sa-` clients as the reconciler does and read the markers.
+      const clients: Array<{ clientId: string; attributes?: Record<string, string> }> = [];
+      for (let first = 0; ; first += 500) {
+        const { body: page } = await admin.request<typeof clients>('managed clients', 'GET', `/${realm}/clients?clientId=sa-&search=true&first=${first}&max=500`);
+        clients.push(...page);
+        if (page.length < 500) break;
+      }
+      const managed = clients.filter((c) => c.attributes?.['sa-bridge.managed'] === 'true');
+      const bridgeClients = new Set(managed.filter((c) => !c.attributes?.['sa-bridge.sa-id']?.startsWith(DIRECT_PREFIX)).map((c) => c.clientId));
       const live = rows.filter((r) => r.tenant === realm && (r.status === 'active' || r.status === 'disabled'));
       const liveIds = new Set(live.map((r) => r.client_id));
       for (const clientId of bridgeClients) if (!liveIds.has(clientId)) orphans.push(`${realm}/${clientId}`);

@@ -44,6 +44,8 @@ const rowOrder: Array<{ key: string; label: string; target: string }> = [
   { key: 'healthz', label: 'GET /healthz', target: '' },
   { key: 'me-user', label: 'GET /v1/me, user token', target: '' },
   { key: 'me-sa', label: 'GET /v1/me, SA token', target: '' },
+  { key: 'me-key', label: 'GET /v1/me, the same SA\'s API key', target: '' },
+  { key: 'key-vs-jwt', label: 'API key / SA token throughput on GET /v1/me', target: '>= 0.95 (no slower)' },
   { key: 'sa-by-id', label: 'GET /v1/service-accounts/{id}, user token', target: '>= 50 % of hello' },
   { key: 'list-page', label: 'GET /v1/service-accounts?limit=20, user token', target: '' },
   { key: 'rss', label: 'bridge RSS: idle / peak under load / after', target: '<= 200 MB' },
@@ -103,6 +105,13 @@ async function runReads(column: Column, result: ColumnResult, helloUrl: string, 
   const sa = await createServiceAccount(column, 'reader', { access_token_ttl: 3600 });
   const saToken = (await grantToken(column.kc.url, column.realms[0]!.realm, { clientId: sa.client_id, clientSecret: sa.client_secret, clientCredentials: true })).accessToken;
   const user = { authorization: `Bearer ${await column.userToken()}` };
+  const keyResponse = await fetch(`${base}/v1/service-accounts/${sa.id}/api-keys`, {
+    method: 'POST',
+    headers: { ...user, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench' }),
+  });
+  if (keyResponse.status !== 201) throw new Error(`create API key: HTTP ${keyResponse.status} ${await keyResponse.text()}`);
+  const apiKey = ((await keyResponse.json()) as { key: string }).key;
   for (let i = 0; i < 20; i += 1) await createServiceAccount(column, `page-${i}`);
 
   const hello = await measure(result, 'hello', { url: helloUrl }, undefined);
@@ -111,6 +120,7 @@ async function runReads(column: Column, result: ColumnResult, helloUrl: string, 
     ['healthz', { url: `${base}/healthz` }],
     ['me-user', { url: `${base}/v1/me`, headers: user }],
     ['me-sa', { url: `${base}/v1/me`, headers: { authorization: `Bearer ${saToken}` } }],
+    ['me-key', { url: `${base}/v1/me`, headers: { authorization: `Bearer ${apiKey}` } }],
     ['sa-by-id', { url: `${base}/v1/service-accounts/${sa.id}`, headers: { authorization: `Bearer ${await column.userToken()}` } }],
     ['list-page', { url: `${base}/v1/service-accounts?limit=20`, headers: { authorization: `Bearer ${await column.userToken()}` } }],
   ];
@@ -118,6 +128,9 @@ async function runReads(column: Column, result: ColumnResult, helloUrl: string, 
     const load = await measure(result, key, target, profiler);
     result.cells.set(key, `${rate(load)} (${((load.requestsPerSecond / hello.requestsPerSecond) * 100).toFixed(0)} % of hello)`);
   }
+  const keyToJwt = result.figures.get('me-key')! / result.figures.get('me-sa')!;
+  result.figures.set('key-vs-jwt', keyToJwt);
+  result.cells.set('key-vs-jwt', keyToJwt.toFixed(2));
 }
 
 async function runExchange(column: Column, result: ColumnResult, profiler: InspectorProfiler | undefined) {
@@ -264,14 +277,24 @@ async function runColumn(kc: Awaited<ReturnType<typeof startKeycloak>>, spec: Co
     const pid = column.bridge.child.pid!;
     const idle = (await readRssBytes(pid)) ?? 0;
     const sampler = sampleRss(pid);
-    if (groups.has('reads')) await runReads(column, result, helloUrl, profiler);
-    if (groups.has('exchange')) await runExchange(column, result, profiler);
+    // A group that fails says so in its row; the others still run and the table still prints.
+    const run = async (group: string, rowKey: string, body: () => Promise<void>) => {
+      if (!groups.has(group)) return;
+      try {
+        await body();
+      } catch (error) {
+        log(`${spec.label}: ${group} failed: ${error instanceof Error ? error.stack : String(error)}`);
+        result.cells.set(rowKey, `failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 60));
+      }
+    };
+    await run('reads', 'sa-by-id', () => runReads(column, result, helloUrl, profiler));
+    await run('exchange', 'exchange', () => runExchange(column, result, profiler));
     const memory = await sampler.stop();
     result.figures.set('rss-peak', memory.peak);
     result.cells.set('rss', `${(idle / MB).toFixed(0)} / ${(memory.peak / MB).toFixed(0)} / ${(memory.last / MB).toFixed(0)} MB`);
-    if (groups.has('create')) await runCreates(column, result);
-    if (groups.has('burst')) await runBurst(column, result);
-    if (groups.has('list')) await runList(column, result);
+    await run('create', 'create', () => runCreates(column, result));
+    await run('burst', 'burst', () => runBurst(column, result));
+    await run('list', 'list', () => runList(column, result));
   } finally {
     profiler?.close();
     await column.stop();
@@ -292,6 +315,7 @@ function printTable(results: ColumnResult[]) {
 function printTargets(results: ColumnResult[]) {
   const checks: Array<{ name: string; met(f: Figures): boolean | undefined }> = [
     { name: 'GET SA by id >= 50 % of bare Express', met: (f) => (f.has('sa-by-id') ? f.get('sa-by-id')! >= 0.5 * f.get('hello')! : undefined) },
+    { name: 'API key GET no slower than JWT GET (>= 0.95, run-to-run noise)', met: (f) => (f.has('key-vs-jwt') ? f.get('key-vs-jwt')! >= 0.95 : undefined) },
     { name: 'bridge RSS peak <= 200 MB', met: (f) => (f.has('rss-peak') && (f.has('sa-by-id') || f.has('exchange')) ? f.get('rss-peak')! <= 200 * MB : undefined) },
     { name: 'exchange throughput >= 0.9 of direct', met: (f) => (f.has('exchange') ? f.get('exchange')! >= 0.9 : undefined) },
     { name: 'exchange p50 overhead < 5 ms', met: (f) => (f.has('exchange-p50') ? f.get('exchange-p50')! < 5 : undefined) },
