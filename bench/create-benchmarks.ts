@@ -86,7 +86,11 @@ export async function burst(count: number, concurrency: number, task: (i: number
     Array.from({ length: concurrency }, async () => {
       while (next < count) {
         const i = next++;
-        await task(i).catch((error: unknown) => errors.push(String(error).slice(0, 300)));
+        await task(i).catch((error: unknown) => {
+          // openid-client's ResponseBodyError carries the OAuth error code and description.
+          const oauth = error as { error?: string; error_description?: string };
+          errors.push(`${String(error)}${oauth.error ? ` (${oauth.error}: ${oauth.error_description ?? ''})` : ''}`.slice(0, 300));
+        });
       }
     }),
   );

@@ -8,7 +8,7 @@ import { createConsoleRouter, type ConsoleRouterDeps } from './console/console-r
 import type { ServiceAccountLookup } from './auth/service-account-identity.ts';
 import type { TokenVerifier } from './auth/token-verifier.ts';
 import { createHealthRouter, type ReadinessCheck } from './health/health-routes.ts';
-import { limitApiKeyRequests } from './http/api-key-rate-limit.ts';
+import { limitApiKeyRequests, limitMutations, type RateLimitStoreFactory } from './http/rate-limits.ts';
 import { authenticate } from './http/authenticate.ts';
 import { handleErrors, handleNotFound } from './http/error-handler.ts';
 import { logRequests } from './http/log-requests.ts';
@@ -39,6 +39,10 @@ export interface AppDeps {
   tenants: Parameters<typeof createTenantRouter>[0];
   webhooks: Parameters<typeof createWebhookRouter>[0];
   apiKeys: ApiKeyRouterDeps & { ratePerMinute: number; revocationsPerMinute: number };
+  /** Changes (POST, PUT, PATCH, DELETE) per caller and minute on /v1. */
+  mutationsPerMinute: number;
+  /** Where the rate limits count (shared by replicas); undefined stores count in memory. */
+  rateLimitStore: RateLimitStoreFactory;
   /** The OAuth token exchange: its own body format and credentials, outside the /v1 JSON stack. */
   tokenExchange: Parameters<typeof createTokenExchangeRouter>[0];
   /** The web console at /console: static files that call the /v1 API like any other client. */
@@ -59,16 +63,23 @@ export function buildApp(deps: AppDeps): Express {
   app.use(createOpenApiRouter());
 
   app.use(createConsoleRouter(deps.console));
-  app.use(createTokenExchangeRouter(deps.tokenExchange));
+  app.use(createTokenExchangeRouter({ ...deps.tokenExchange, store: deps.rateLimitStore('exchange', 'batched') }));
   app.use('/v1', requireJsonBody());
   app.use('/v1', express.json({ limit: deps.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));
   // The one /v1 route without credentials: reports of leaked API keys (rate-limited per address).
-  app.use(createLeakedApiKeyRouter({ useCases: deps.apiKeys.useCases, reportsPerMinute: deps.apiKeys.revocationsPerMinute }));
+  app.use(
+    createLeakedApiKeyRouter({
+      useCases: deps.apiKeys.useCases,
+      reportsPerMinute: deps.apiKeys.revocationsPerMinute,
+      store: deps.rateLimitStore('leaked-key-reports', 'exact'),
+    }),
+  );
   app.use(
     '/v1',
     authenticate(deps.verifier, deps.apiKeyAuthenticator),
-    limitApiKeyRequests(deps.apiKeys.ratePerMinute),
+    limitApiKeyRequests(deps.apiKeys.ratePerMinute, deps.rateLimitStore('api-key', 'batched')),
     refuseInactiveServiceAccounts(deps.serviceAccountLookup),
+    limitMutations(deps.mutationsPerMinute, deps.rateLimitStore('mutations', 'exact')),
   );
   app.use(createMeRouter());
   app.use(createServiceAccountRouter(deps.serviceAccounts));

@@ -40,6 +40,7 @@ const envSchema = z
     KEYCLOAK_ADMIN_CLIENT_ID: z.string().min(1).default('sa-bridge-admin'),
     KEYCLOAK_ADMIN_CLIENT_SECRET: optionalString,
     KEYCLOAK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    KEYCLOAK_MAX_CONCURRENT_ADMIN_CALLS: z.coerce.number().int().min(1).max(1000).default(8),
     KEYCLOAK_PORT: port.default(8180),
     KEYCLOAK_MANAGEMENT_PORT: port.default(9180),
     KEYCLOAK_CACHE_DIR: z.string().default(path.join(os.homedir(), '.cache', 'sa-bridge')),
@@ -60,6 +61,8 @@ const envSchema = z
     ),
     MIN_SECRET_AGE_SECONDS: z.coerce.number().int().min(1).default(3600),
     EXCHANGE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+    MUTATION_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+    RATE_LIMIT_SYNC_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
     API_KEY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
     API_KEY_REVOCATION_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
     JOBS_INTERVAL_MS: z.coerce.number().int().min(0).default(15_000),
@@ -121,6 +124,8 @@ export interface Config {
     adminClientId: string;
     adminClientSecret: string | undefined;
     timeoutMs: number;
+    /** The bulkhead: admin calls in flight at once from this replica; more wait their turn. */
+    maxConcurrentAdminCalls: number;
     local: {
       port: number;
       managementPort: number;
@@ -150,6 +155,9 @@ export interface Config {
   jobsIntervalMs: number;
   /** Token exchanges per caller (realm + subject) per minute. */
   exchangeRatePerMinute: number;
+  mutationRatePerMinute: number;
+  /** How often the batched rate-limit counters (API keys, exchange) are sent to the shared table. */
+  rateLimitSyncIntervalMs: number;
   /** Requests per API key per minute, and unauthenticated leaked-key reports per client address per minute. */
   apiKeys: { ratePerMinute: number; revocationsPerMinute: number };
   /** The lowest maximum secret age a cpi-admin may set for a tenant. */
@@ -193,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       adminClientId: e.KEYCLOAK_ADMIN_CLIENT_ID,
       adminClientSecret: e.KEYCLOAK_ADMIN_CLIENT_SECRET,
       timeoutMs: e.KEYCLOAK_TIMEOUT_MS,
+      maxConcurrentAdminCalls: e.KEYCLOAK_MAX_CONCURRENT_ADMIN_CALLS,
       local: {
         port: e.KEYCLOAK_PORT,
         managementPort: e.KEYCLOAK_MANAGEMENT_PORT,
@@ -221,6 +230,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deploymentId: e.DEPLOYMENT_ID,
     jobsIntervalMs: e.JOBS_INTERVAL_MS,
     exchangeRatePerMinute: e.EXCHANGE_RATE_LIMIT_PER_MINUTE,
+    mutationRatePerMinute: e.MUTATION_RATE_LIMIT_PER_MINUTE,
+    rateLimitSyncIntervalMs: e.RATE_LIMIT_SYNC_INTERVAL_MS,
     apiKeys: { ratePerMinute: e.API_KEY_RATE_LIMIT_PER_MINUTE, revocationsPerMinute: e.API_KEY_REVOCATION_RATE_LIMIT_PER_MINUTE },
     minSecretAgeSeconds: e.MIN_SECRET_AGE_SECONDS,
     webhooks: {

@@ -22,6 +22,9 @@ import { createMetrics, type Metrics } from './http/metrics.ts';
 import { createIdempotencyRepository } from './idempotency/idempotency-repository.ts';
 import { IdempotencyService } from './idempotency/idempotency-service.ts';
 import { createBackgroundJobs, type BackgroundJobs } from './jobs/background-jobs.ts';
+import { createRateLimitCounters } from './db/rate-limit-counters.ts';
+import { SharedRateLimitStore } from './http/shared-rate-limit-store.ts';
+import type { RateLimitStoreFactory } from './http/rate-limits.ts';
 import { createAdminTransport } from './keycloak/admin-transport.ts';
 import { createClientDrift } from './keycloak/client-drift.ts';
 import { createClientLoginEvents } from './keycloak/client-login-events.ts';
@@ -86,6 +89,8 @@ export interface Dependencies {
   webhooks: WebhookService;
   jobs: BackgroundJobs;
   tokenExchange: TokenExchangeService;
+  /** Where the rate limits count: one table shared by every replica on the database. */
+  rateLimitStore: RateLimitStoreFactory;
 }
 
 export function createDependencies(input: {
@@ -115,7 +120,7 @@ export function createDependencies(input: {
     clientSecret: keycloak.adminClientSecret,
     timeoutMs,
   });
-  const transport = createAdminTransport({ keycloakUrl: keycloak.url, tokens: adminTokens, timeoutMs });
+  const transport = createAdminTransport({ keycloakUrl: keycloak.url, tokens: adminTokens, timeoutMs, maxConcurrent: config.keycloak.maxConcurrentAdminCalls });
   const serviceAccountClients = createServiceAccountClients(transport, identity);
   const realmSetup = createRealmSetup(transport, serviceAccountClients, identity);
   const realmAdmin = createRealmAdmin(transport);
@@ -130,6 +135,7 @@ export function createDependencies(input: {
   const auditRepository = createAuditRepository(db.prisma);
   const webhookRepository = createWebhookRepository(db.prisma);
   const apiKeyRepository = createApiKeyRepository(db.prisma);
+  const rateLimitCounters = createRateLimitCounters(db.prisma);
 
   // Libraries the features share.
   const audit = new AuditService(auditRepository, logger);
@@ -281,6 +287,12 @@ export function createDependencies(input: {
     webhooks,
     jobs,
     tokenExchange,
+    rateLimitStore: (name, mode) =>
+      new SharedRateLimitStore(rateLimitCounters, {
+        name,
+        syncIntervalMs: mode === 'exact' ? 0 : config.rateLimitSyncIntervalMs,
+        onError: (err) => logger.warn({ err, limiter: name }, 'sending rate-limit counts failed'),
+      }),
   };
 }
 
@@ -313,6 +325,8 @@ export function buildAppFrom(deps: Dependencies): Express {
       revocationsPerMinute: deps.config.apiKeys.revocationsPerMinute,
     },
     tokenExchange: { service: deps.tokenExchange, ratePerMinute: deps.config.exchangeRatePerMinute },
+    mutationsPerMinute: deps.config.mutationRatePerMinute,
+    rateLimitStore: deps.rateLimitStore,
     console: {
       distDir: path.join(repoRoot, 'console', 'dist'),
       settings: { keycloakUrl: deps.keycloak.publicUrl, platformRealm: deps.config.platformRealm, clientId: 'portal' },

@@ -4,7 +4,8 @@
 // authentication.
 import { Router, type Request, type Response } from 'express';
 import type { TenantScope } from '../auth/tenant-scope.ts';
-import { limitRequestsPerAddress } from '../http/api-key-rate-limit.ts';
+import type { Store } from 'express-rate-limit';
+import { limitRequestsPerAddress } from '../http/rate-limits.ts';
 import { auditContextOf } from '../http/audit-context.ts';
 import { principalOf } from '../http/authenticate.ts';
 import { mount } from '../http/operation.ts';
@@ -47,7 +48,7 @@ export function createApiKeyRouter(deps: ApiKeyRouterDeps): Router {
   return router;
 }
 
-export function createLeakedApiKeyRouter(deps: { useCases: ApiKeyUseCases; reportsPerMinute: number }): Router {
+export function createLeakedApiKeyRouter(deps: { useCases: ApiKeyUseCases; reportsPerMinute: number; store?: Store }): Router {
   const router = Router();
   mount(
     router,
@@ -56,7 +57,7 @@ export function createLeakedApiKeyRouter(deps: { useCases: ApiKeyUseCases; repor
       await deps.useCases.revokeLeaked({ ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null, requestId: (res.locals.requestId as string | undefined) ?? null }, body.key);
       res.status(202).set('Cache-Control', 'no-store').json({ status: 'accepted' });
     },
-    limitRequestsPerAddress(deps.reportsPerMinute),
+    limitRequestsPerAddress(deps.reportsPerMinute, deps.store),
   );
   return router;
 }

@@ -84,6 +84,28 @@ async function tail(file: string, lines: number): Promise<string> {
   return text.split('\n').slice(-lines).join('\n');
 }
 
+/**
+ * What the bridge needs of a fresh Keycloak, given its bootstrap admin: the bridge's admin client,
+ * and every realm of `realmsDir` imported (unless present) with the bridge allowed to manage it.
+ * The launcher runs it after start; a Keycloak started otherwise (a container) can run it too.
+ */
+export async function provisionKeycloak(options: {
+  url: string;
+  bootstrap: AdminCredentials;
+  bridge: AdminCredentials;
+  realmsDir: string;
+  log: (message: string) => void;
+}): Promise<void> {
+  const { url, bootstrap, bridge } = options;
+  await ensureBridgeAdminClient(url, bootstrap, bridge);
+  const files = (await readdir(options.realmsDir)).filter((f) => f.endsWith('.json')).sort();
+  for (const file of files) {
+    const representation = JSON.parse(await readFile(path.join(options.realmsDir, file), 'utf8')) as Record<string, unknown>;
+    if (await importRealm(url, bootstrap, representation)) options.log(`imported realm ${String(representation.realm)}`);
+    await grantBridgeRealmAccess(url, bootstrap, bridge.clientId, String(representation.realm));
+  }
+}
+
 export async function startLocalKeycloak(options: LocalKeycloakOptions): Promise<LocalKeycloak> {
   const { log } = options;
   const env = options.env ?? {};
@@ -146,14 +168,7 @@ export async function startLocalKeycloak(options: LocalKeycloakOptions): Promise
     }
     log(`Keycloak ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
-    const bootstrap: AdminCredentials = credentials.bootstrap;
-    await ensureBridgeAdminClient(url, bootstrap, credentials.bridge);
-    const files = (await readdir(options.realmsDir)).filter((f) => f.endsWith('.json')).sort();
-    for (const file of files) {
-      const representation = JSON.parse(await readFile(path.join(options.realmsDir, file), 'utf8')) as Record<string, unknown>;
-      if (await importRealm(url, bootstrap, representation)) log(`imported realm ${String(representation.realm)}`);
-      await grantBridgeRealmAccess(url, bootstrap, credentials.bridge.clientId, String(representation.realm));
-    }
+    await provisionKeycloak({ url, bootstrap: credentials.bootstrap, bridge: credentials.bridge, realmsDir: options.realmsDir, log });
   } catch (error) {
     await stop();
     throw error;

@@ -21,7 +21,7 @@ export function problemCodesOf(operation: Operation): ErrorCode[] {
   const request = operation.request ?? {};
   if (request.body || request.query || request.params || request.headers) codes.add('invalid_request');
   if (operation.access !== 'public') {
-    // rate_limited: requests made with an API key are limited per key.
+    // rate_limited: requests made with an API key are limited per key, and every change per caller.
     for (const code of ['invalid_token', 'rate_limited', 'keycloak_unavailable', 'database_unavailable'] as const) codes.add(code);
   }
   // Every /v1 POST and PATCH passes the JSON body stack (require-json, express.json).

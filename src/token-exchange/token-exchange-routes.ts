@@ -1,7 +1,7 @@
 // The RFC 8693 endpoint: a form body and OAuth errors (RFC 6749 section 5.2), outside the /v1 JSON
 // stack; the caller authenticates with its subject token, and is rate-limited per subject.
 import express, { Router, type ErrorRequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { rateLimit, type Store } from 'express-rate-limit';
 import type { Principal } from '../auth/principal.ts';
 import { auditContextOf } from '../http/audit-context.ts';
 import { fromHttpError } from '../http/error-handler.ts';
@@ -19,7 +19,7 @@ function noStore(res: express.Response) {
   res.set('Cache-Control', 'no-store').set('Pragma', 'no-cache');
 }
 
-export function createTokenExchangeRouter(deps: { service: TokenExchangeService; ratePerMinute: number }): Router {
+export function createTokenExchangeRouter(deps: { service: TokenExchangeService; ratePerMinute: number; store?: Store }): Router {
   const router = Router();
   const path = expressPath(op.path);
 
@@ -52,6 +52,7 @@ export function createTokenExchangeRouter(deps: { service: TokenExchangeService;
       limit: deps.ratePerMinute,
       standardHeaders: 'draft-7',
       legacyHeaders: false,
+      ...(deps.store && { store: deps.store }),
       keyGenerator: (_req, res) => `${(res.locals.principal as Principal).realm}:${(res.locals.principal as Principal).actor.id}`,
       handler: (_req, _res, next, options) => next(slowDown(Math.ceil(options.windowMs / 1000))),
     }),

@@ -22,6 +22,8 @@ export interface FaultProxy {
   clear(): void;
   /** Requests seen, as "METHOD path". */
   seen: string[];
+  /** Admin API requests (/admin/…) in flight now, and the most there ever were at once. */
+  adminCalls: { inFlight: number; peak: number };
   close(): Promise<void>;
 }
 
@@ -29,10 +31,16 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const upstream = new URL(target);
   let rules: Array<FaultRule & { left: number }> = [];
   const seen: string[] = [];
+  const adminCalls = { inFlight: 0, peak: 0 };
   const server = http.createServer((req, res) => {
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
     seen.push(`${method} ${path}`);
+    if (path.startsWith('/admin/')) {
+      adminCalls.inFlight += 1;
+      adminCalls.peak = Math.max(adminCalls.peak, adminCalls.inFlight);
+      res.once('close', () => (adminCalls.inFlight -= 1));
+    }
     const rule = rules.find((r) => r.left > 0 && r.match(method, path));
     if (rule) rule.left -= 1;
     const forward = (loseAnswer = false) => {
@@ -70,6 +78,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   return {
     url: `http://127.0.0.1:${port}`,
     seen,
+    adminCalls,
     add(rule) {
       rules.push({ ...rule, left: rule.times ?? Number.POSITIVE_INFINITY });
     },

@@ -9,6 +9,7 @@ import type { TestProject } from 'vitest/node';
 import { repoRoot } from '../../src/config.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded-postgres.ts';
 import { startLocalKeycloak, type LocalKeycloak } from '../../src/local-keycloak/local-server.ts';
+import { startContainers, type Containers } from './containers.ts';
 import { freePort } from './free-port.ts';
 
 export interface TestKeycloak {
@@ -40,6 +41,7 @@ function dockerEngineAnswers(): boolean {
   }
 }
 
+let containers: Containers | undefined;
 let local: LocalKeycloak | undefined;
 let dataDir: string | undefined;
 let postgres: EmbeddedPostgres | undefined;
@@ -67,6 +69,15 @@ async function provideDatabase(project: TestProject): Promise<void> {
 }
 
 export async function setup(project: TestProject): Promise<void> {
+  const runtime = process.env.TEST_RUNTIME ?? 'launcher';
+  if (runtime === 'containers') {
+    if (!dockerEngineAnswers()) throw new Error('TEST_RUNTIME=containers needs a Docker engine, and none answers here');
+    containers = await startContainers((msg) => console.log(`[test] ${msg}`));
+    project.provide('database', { url: containers.databaseUrl, source: 'container (TEST_RUNTIME=containers)' });
+    project.provide('keycloak', { ...containers.keycloak, source: 'container (TEST_RUNTIME=containers)' });
+    return;
+  }
+  if (runtime !== 'launcher') throw new Error(`TEST_RUNTIME must be launcher or containers, not ${runtime}`);
   // Started side by side: PostgreSQL is ready long before Keycloak.
   const results = await Promise.allSettled([provideDatabase(project), provideKeycloak(project)]);
   const failure = results.find((result) => result.status === 'rejected');
@@ -112,6 +123,6 @@ async function provideKeycloak(project: TestProject): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
-  await Promise.all([local?.stop(), postgres?.stop()]);
+  await Promise.all([local?.stop(), postgres?.stop(), containers?.stop()]);
   await Promise.all([dataDir, postgresDir].map((dir) => dir && rm(dir, { recursive: true, force: true })));
 }
