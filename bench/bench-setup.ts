@@ -62,7 +62,7 @@ export interface Column {
   stop(): Promise<void>;
 }
 
-export async function startColumn(kc: HarnessKeycloak, spec: ColumnSpec, options: { profile: boolean; entry: 'source' | 'dist'; log: (m: string) => void }): Promise<Column> {
+export async function startColumn(kc: HarnessKeycloak, spec: ColumnSpec, options: { profile: boolean; entry: 'source' | 'dist'; nodeArgs?: string[]; log: (m: string) => void }): Promise<Column> {
   const cleanups: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => options.log(`cleanup: ${String(error)}`));
@@ -101,7 +101,8 @@ export async function startColumn(kc: HarnessKeycloak, spec: ColumnSpec, options
       environment.EMBEDDED_POSTGRES_PORT = String(await freePort());
     }
     const inspectPort = options.profile ? await freePort() : undefined;
-    const bridge = await startBridgeProcess(environment, { entry: options.entry, ...(inspectPort && { nodeArgs: [`--inspect=127.0.0.1:${inspectPort}`] }) });
+    const nodeArgs = [...(options.nodeArgs ?? []), ...(inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : [])];
+    const bridge = await startBridgeProcess(environment, { entry: options.entry, nodeArgs });
     cleanups.push(() => bridge.stop());
     if (!databaseUrl) {
       const credentials = JSON.parse(await readFile(path.join(bridge.dataDir, 'postgres', 'credentials.json'), 'utf8')) as { user: string; password: string; database: string };

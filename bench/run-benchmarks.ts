@@ -9,6 +9,7 @@
 //   BENCH_ONLY=reads,exchange,create,burst,list    a subset of the groups
 //   BENCH_PROFILE=1          a CPU profile of the bridge per load (inspector), summarised after the table
 //   BENCH_ENTRY=dist         run the compiled JavaScript (npm run build) instead of the sources via tsx
+//   BENCH_NODE_ARGS='…'      extra node flags for the bridge (e.g. heap limits)
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
@@ -32,6 +33,7 @@ const burstConcurrency = Number(env.BENCH_BURST_CONCURRENCY ?? 20);
 const groups = new Set((env.BENCH_ONLY ?? 'reads,exchange,create,burst,list').split(',').map((g) => g.trim()));
 const profiling = Boolean(env.BENCH_PROFILE);
 const entry = env.BENCH_ENTRY === 'dist' ? 'dist' : 'source';
+const nodeArgs = env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 const log = (m: string) => console.error(`[bench] ${m}`);
 
 const MB = 1024 * 1024;
@@ -270,7 +272,7 @@ async function runList(column: Column, result: ColumnResult) {
 async function runColumn(kc: Awaited<ReturnType<typeof startKeycloak>>, spec: ColumnSpec, helloUrl: string): Promise<ColumnResult> {
   const result: ColumnResult = { label: spec.label, cells: new Map(), figures: new Map(), profiles: [] };
   log(`${spec.label}: starting the bridge (${entry})`);
-  const column = await startColumn(kc, spec, { profile: profiling, entry, log });
+  const column = await startColumn(kc, spec, { profile: profiling, entry, nodeArgs, log });
   let profiler: InspectorProfiler | undefined;
   try {
     if (column.inspectPort) profiler = await connectProfiler(column.inspectPort);
@@ -343,7 +345,7 @@ async function main() {
     await hello.stop();
     await kc.stop();
   }
-  console.log(`\nsa-bridge benchmark: ${connections} connections, ${seconds} s per load after ${warmupSeconds} s warm-up; Node ${process.version}; ${entry === 'dist' ? 'compiled dist/' : 'sources via tsx'}; Keycloak ${kc.url}\n`);
+  console.log(`\nsa-bridge benchmark: ${connections} connections, ${seconds} s per load after ${warmupSeconds} s warm-up; Node ${process.version}; ${entry === 'dist' ? 'compiled dist/' : 'sources via tsx'}${nodeArgs.length ? `; node ${nodeArgs.join(' ')}` : ''}; Keycloak ${kc.url}\n`);
   printTable(results);
   printTargets(results);
   for (const result of results) for (const profile of result.profiles) console.log(`\n${profile}`);

@@ -160,6 +160,8 @@ describe('console', () => {
     await page.getByText('every 30 days, old secret kept 24 hours').waitFor();
     await expect.poll(() => page.getByRole('cell', { name: 'service_account.created' }).count()).toBe(1);
     expect(await page.getByText(`${tenant.realm}/protocol/openid-connect/token`).count()).toBeGreaterThan(0);
+    // Its conditions, in words: a fresh SA is Ready (Provisioned) until the reconciler checks it.
+    await expect.poll(async () => (await page.getByRole('listitem').filter({ hasText: 'Ready' }).first().textContent()) ?? '').toMatch(/Ready: yes \((Provisioned|InSync)\)/);
     await readmeScreenshot(page, 'console-detail', { fullPage: true });
     await expectAccessible(page);
 

@@ -41,8 +41,16 @@ export interface ServiceAccount {
   issuer: string;
   token_endpoint: string;
   jwks_uri: string;
-  /** Not every bridge answers conditions; shown when present. */
-  conditions?: unknown;
+  /** Kubernetes-style conditions: Ready, Drifted, OwnerChanged. */
+  conditions?: Condition[];
+}
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  last_transition_time: string;
 }
 
 export interface ServiceAccountWithSecret extends ServiceAccount {

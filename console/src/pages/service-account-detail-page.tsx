@@ -7,7 +7,7 @@ import { StatusBadge } from '../components/status-badge.tsx';
 import { When } from '../components/when.tsx';
 import { CopyButton } from '../components/copy-button.tsx';
 import { asProblem, type ApiProblem } from '../lib/api.ts';
-import { formatDuration } from '../lib/format.ts';
+import { formatDateTime, formatDuration } from '../lib/format.ts';
 import { mayChange, mayReadAudit, mayReadPolicy } from '../lib/permissions.ts';
 import { followLink, navigate } from '../lib/router.ts';
 import type { AuditEvent, Page, ServiceAccount, TenantPolicy } from '../lib/types.ts';
@@ -159,11 +159,20 @@ export function ServiceAccountDetailPage({ id }: { id: string }) {
                 <span class="muted"> (asked for {formatDuration(sa.access_token_ttl_requested)}; the tenant policy caps it)</span>
               )}
             </dd>
-            {sa.conditions !== undefined && sa.conditions !== null && (
+            {sa.conditions && sa.conditions.length > 0 && (
               <>
                 <dt>Conditions</dt>
                 <dd>
-                  <pre class="small">{JSON.stringify(sa.conditions, null, 2)}</pre>
+                  <ul class="plain">
+                    {sa.conditions.map((condition) => (
+                      <li key={condition.type}>
+                        <strong>{condition.type}</strong>: {condition.status === 'True' ? 'yes' : condition.status === 'False' ? 'no' : 'unknown'} ({condition.reason})
+                        <span class="muted">
+                          {condition.message && ` — ${condition.message}`} (since {formatDateTime(condition.last_transition_time)})
+                        </span>
+                      </li>
+                    ))}
+                  </ul>
                 </dd>
               </>
             )}
