@@ -18,6 +18,8 @@ interface LocalWindow {
   known: number;
   /** Hits counted here and not yet sent. */
   pending: number;
+  /** Hits on their way to the database (counted until the answer folds them into `known`). */
+  sending: number;
   resetAt: number;
 }
 
@@ -61,11 +63,11 @@ export class SharedRateLimitStore implements Store {
     const local = this.windows.get(id);
     if (this.options.syncIntervalMs > 0 && local && this.now() < local.resetAt) {
       local.pending += 1;
-      return { totalHits: local.known + local.pending, resetTime: new Date(local.resetAt) };
+      return { totalHits: local.known + local.sending + local.pending, resetTime: new Date(local.resetAt) };
     }
     const count = await this.counters.add(id, 1, this.windowMs);
     this.pruneNowAndThen();
-    if (this.options.syncIntervalMs > 0) this.windows.set(id, { known: count.total, pending: 0, resetAt: count.resetAt.getTime() });
+    if (this.options.syncIntervalMs > 0) this.windows.set(id, { known: count.total, pending: 0, sending: 0, resetAt: count.resetAt.getTime() });
     return { totalHits: count.total, resetTime: count.resetAt };
   }
 
@@ -104,6 +106,7 @@ export class SharedRateLimitStore implements Store {
       if (local.pending === 0) continue;
       const hits = local.pending;
       local.pending = 0;
+      local.sending = hits;
       try {
         const count = await this.counters.add(id, hits, this.windowMs);
         this.pruneNowAndThen();
@@ -112,6 +115,8 @@ export class SharedRateLimitStore implements Store {
       } catch (error) {
         local.pending += hits;
         this.options.onError?.(error);
+      } finally {
+        local.sending = 0;
       }
     }
   }

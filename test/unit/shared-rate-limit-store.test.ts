@@ -99,3 +99,31 @@ describe('shared rate-limit store', () => {
     expect(table.hitsOf('k:key_1')).toBe(2);
   });
 });
+
+describe('shared rate-limit store while sending', () => {
+  it('when a hit arrives while earlier hits are on their way to the database, then they still count', async () => {
+    let clock = 0;
+    const table = sharedTable(() => clock);
+    let release: () => void = () => {};
+    let holding = false;
+    const slow: RateLimitCounters = {
+      ...table.counters,
+      add: async (...args) => {
+        if (holding) await new Promise<void>((resolve) => (release = resolve));
+        return table.counters.add(...args);
+      },
+    };
+    const store = new SharedRateLimitStore(slow, { name: 'k', syncIntervalMs: 60_000, now: () => clock });
+    store.init(limiterOptions);
+    await store.increment('key_1');
+    await store.increment('key_1');
+    holding = true;
+    const sending = store.flush();
+    expect((await store.increment('key_1')).totalHits).toBe(3);
+    holding = false;
+    release();
+    await sending;
+    expect((await store.increment('key_1')).totalHits).toBe(4);
+    await store.shutdown();
+  });
+});
