@@ -171,7 +171,9 @@ export interface BridgeProcess {
   dataDir: string;
   /** What the process wrote, for failure reports. */
   output: string[];
-  /** Sends `signal` (default SIGTERM) and waits for the exit code. */
+  /** Resolves with the exit code (null when a signal ended it) once the process has exited. */
+  exited: Promise<number | null>;
+  /** Sends `signal` (default SIGTERM) unless a signal was sent already, and waits for the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -222,8 +224,9 @@ export async function startBridgeProcess(
     child,
     dataDir,
     output,
+    exited,
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null) child.kill(signal);
+      if (child.exitCode === null && child.signalCode === null && !child.killed) child.kill(signal);
       const code = await exited;
       await rm(dataDir, { recursive: true, force: true });
       return code;
