@@ -22,7 +22,8 @@ const LOAD_MS = 60_000;
 const RESTART_AT_MS = [6_000, 22_000, 38_000];
 /** Scheduled rotations falling due during the load, before, during and after the restarts. */
 const ROTATION_DUE_AT_MS = [3_000, 9_000, 16_000, 25_000, 31_000, 41_000, 48_000, 54_000];
-const DRAIN_DELAY_MS = 1_000;
+// Ten probe intervals: the balancer stops routing to a draining replica well before it stops accepting.
+const DRAIN_DELAY_MS = 2_000;
 const AUDIENCE = 'billing-api';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
