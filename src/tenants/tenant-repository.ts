@@ -193,6 +193,22 @@ export function createTenantRepository(prisma: PrismaClient) {
       return (await prisma.tenant.findUnique({ where: { realm }, select: { exchangeClientSecretEnc: true } }))?.exchangeClientSecretEnc ?? null;
     },
     /**
+     * Runs `configure` holding the realm's setup lock, across every replica: configuring a realm
+     * reads Keycloak's state and then creates what is missing (clients, mappers, client profiles),
+     * so two at once both create and one gets 409 (replicas starting together on a new realm did,
+     * and exited). A PostgreSQL advisory lock held by a transaction that does nothing else.
+     */
+    async whileConfiguringRealm<T>(realm: string, configure: () => Promise<T>): Promise<T> {
+      return prisma.$transaction(
+        async (tx) => {
+          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`sa-bridge realm setup:${realm}`}))`;
+          return configure();
+        },
+        // Each Keycloak call has its own timeout; this only bounds a wait behind another replica.
+        { timeout: 300_000, maxWait: 10_000 },
+      );
+    },
+    /**
      * Compare-and-set: stores `sealed` only if the column still holds `replacing` (null: none yet),
      * so replicas making the secret at once keep the first one written; returns what is stored.
      */

@@ -57,8 +57,15 @@ export function createTenantSetup(deps: TenantSetupDeps) {
     return secret;
   }
 
-  /** Configures the realm for its stored policy; returns what did not exist before (for adoption). */
-  async function configureRealm(realm: string): Promise<string[]> {
+  /**
+   * Configures the realm for its stored policy; returns what did not exist before (for adoption).
+   * One replica at a time per realm (whileConfiguringRealm).
+   */
+  function configureRealm(realm: string): Promise<string[]> {
+    return deps.repository.whileConfiguringRealm(realm, () => configureRealmNow(realm));
+  }
+
+  async function configureRealmNow(realm: string): Promise<string[]> {
     const policy = await deps.repository.findPolicy(realm);
     if (!policy) return [];
     const { realmSetup } = deps;

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { apiClient } from '../support/api.ts';
-import { tryClientCredentials } from '../support/keycloak-inspect.ts';
+import { clientsWithPrefix, tryClientCredentials } from '../support/keycloak-inspect.ts';
 import { createTestRealm, passwordGrant, type TestRealm } from '../support/keycloak.ts';
 import { expectNoSecretLeaked } from '../support/leaks.ts';
 import { SecretBox } from '../../src/lib/secret-box.ts';
@@ -202,5 +202,21 @@ describe('replicas starting together', () => {
     expect(new Set(made).size).toBe(1);
     expect(made[0] === stored).toBe(true);
     await first.deps.db.prisma.tenant.delete({ where: { realm } });
+  });
+
+  it('when replicas configure the same new realm at once, then each succeeds and the realm has one exchange client, with the stored secret', async () => {
+    const fresh = await createTestRealm('together');
+    try {
+      await first.deps.tenantRepository.upsertTenants([{ realm: fresh.realm, displayName: fresh.realm }]);
+      const configured = await Promise.allSettled([first, second, first, second].map((app) => app.deps.tenants.configureRealm(fresh.realm)));
+      expect(configured.map((c) => (c.status === 'fulfilled' ? 'configured' : String(c.reason)))).toEqual(configured.map(() => 'configured'));
+      const exchangeClients = await clientsWithPrefix(fresh.realm, 'sa-bridge-exchange-');
+      expect(exchangeClients).toHaveLength(1);
+      const secret = await first.deps.tenants.exchangeSecret(fresh.realm);
+      expect((await tryClientCredentials(fresh.realm, exchangeClients[0].clientId, secret)).error).not.toBe('invalid_client');
+    } finally {
+      await first.deps.db.prisma.tenant.delete({ where: { realm: fresh.realm } });
+      await fresh.remove();
+    }
   });
 });
