@@ -209,12 +209,16 @@ export async function startBridgeProcess(
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
+  // A start that fails leaves neither the process nor its DATA_DIR behind.
+  const fail = async (message: string) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    await rm(dataDir, { recursive: true, force: true });
+    return new Error(`${message}:\n${output.join('').slice(-3000)}`);
+  };
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the bridge exited with ${child.exitCode} while starting:\n${output.join('').slice(-3000)}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`the bridge was not ready in time:\n${output.join('').slice(-3000)}`);
-    }
+    if (child.exitCode !== null) throw await fail(`the bridge exited with ${child.exitCode} while starting`);
+    if (Date.now() > deadline) throw await fail('the bridge was not ready in time');
     const ready = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
     if (ready) break;
     await new Promise((r) => setTimeout(r, 250));

@@ -76,7 +76,9 @@ describe('rolling restart', () => {
         started.push(bridge);
         return bridge;
       };
-      await Promise.all(Array.from({ length: REPLICAS }, (_, slot) => startReplica(slot)));
+      // Settled, not Promise.all: a failed start must not leave the others starting unwatched.
+      const starts = await Promise.allSettled(Array.from({ length: REPLICAS }, (_, slot) => startReplica(slot)));
+      for (const start of starts) if (start.status === 'rejected') throw start.reason;
       proxy = await startRoundRobinProxy(replicas.map((r) => r.baseUrl), { probeIntervalMs: 200 });
       const balancer = proxy;
       await waitUntil('every replica is ready at the balancer', () => balancer.backends.every((b) => b.ready));

@@ -21,7 +21,9 @@ export async function createBridgeDeployment(prefix: string): Promise<BridgeDepl
   const kc = testKeycloak();
   const harnessKeycloak: HarnessKeycloak = { url: kc.url, bootstrapAdmin: kc.bootstrapAdmin, stop: async () => undefined };
   const cleanups: Array<() => Promise<unknown>> = [];
+  let removed = false;
   const remove = async () => {
+    removed = true;
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error: unknown) => console.warn(`[${prefix}] cleanup: ${String(error)}`));
   };
   try {
@@ -48,6 +50,11 @@ export async function createBridgeDeployment(prefix: string): Promise<BridgeDepl
           SERVER_ENCRYPTION_KEY: serverKey,
           ...env,
         });
+        // Started after remove() began (a test that failed while it was starting): not left running.
+        if (removed) {
+          await bridge.stop();
+          throw new Error('the deployment was removed while this replica started');
+        }
         running.add(bridge);
         const stop = bridge.stop.bind(bridge);
         bridge.stop = async (signal) => {
