@@ -31,6 +31,8 @@ export interface AppDeps {
   apiKeyAuthenticator: ApiKeyAuthenticator;
   metrics: Metrics;
   readinessChecks: ReadinessCheck[];
+  /** True while the process shuts down (main.ts): /readyz answers 503. */
+  isDraining?: () => boolean;
   bodyLimitBytes: number;
   trustProxy: boolean;
   serviceAccountLookup: ServiceAccountLookup;
@@ -59,7 +61,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(logRequests(deps.logger, { quietPaths: ['/healthz', '/readyz', '/metrics'] }));
   app.use(measureRequests(deps.metrics));
 
-  app.use(createHealthRouter(deps.readinessChecks, deps.logger, deps.metrics));
+  app.use(createHealthRouter(deps.readinessChecks, deps.logger, deps.metrics, deps.isDraining));
   app.use(createOpenApiRouter());
 
   app.use(createConsoleRouter(deps.console));

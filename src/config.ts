@@ -30,6 +30,8 @@ const envSchema = z
     DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
     TRUST_PROXY: booleanFlag,
     BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(65_536),
+    SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(300_000).default(0),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(300_000).default(15_000),
 
     DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
     EMBEDDED_POSTGRES_PORT: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).max(65535).optional()),
@@ -97,6 +99,13 @@ function crossKeyProblems(env: NodeJS.ProcessEnv): string[] {
 
 export type Env = z.infer<typeof envSchema>;
 
+/**
+ * What a shutdown may take once the requests are done: the audit flush, closing the database, and
+ * the rest of a background pass (told to stop at the signal, it ends at its next safe point). With
+ * the default timeout the hard stop stays 20 s after the signal, as it was before these settings.
+ */
+export const SHUTDOWN_CLEANUP_MS = 5_000;
+
 export interface RoleNames {
   cpiAdmin: string;
   tenantAdmin: string;
@@ -113,6 +122,12 @@ export interface Config {
   dataDir: string;
   trustProxy: boolean;
   bodyLimitBytes: number;
+  /**
+   * On SIGTERM: /readyz answers 503 and the process keeps serving for drainDelayMs (so balancers
+   * that probe it stop sending), then stops accepting and gives in-flight requests timeoutMs;
+   * hardStopMs after the signal the process exits whatever is left (main.ts).
+   */
+  shutdown: { drainDelayMs: number; timeoutMs: number; hardStopMs: number };
   /** `embedded`: the bridge starts its own PostgreSQL with its data under dir (port: undefined = a free one). */
   database: { kind: 'postgres'; url: string } | { kind: 'embedded'; dir: string; port: number | undefined };
   keycloak: {
@@ -191,6 +206,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     trustProxy: e.TRUST_PROXY,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    shutdown: {
+      drainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS,
+      timeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      hardStopMs: e.SHUTDOWN_DRAIN_DELAY_MS + e.SHUTDOWN_TIMEOUT_MS + SHUTDOWN_CLEANUP_MS,
+    },
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL }
       : { kind: 'embedded', dir: path.join(dataDir, 'postgres'), port: e.EMBEDDED_POSTGRES_PORT },

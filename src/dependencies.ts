@@ -296,8 +296,10 @@ export function createDependencies(input: {
   };
 }
 
-export function buildAppFrom(deps: Dependencies): Express {
+/** `runtime.isDraining`: main.ts's shutdown state, for /readyz. */
+export function buildAppFrom(deps: Dependencies, runtime: { isDraining?: () => boolean } = {}): Express {
   return buildApp({
+    isDraining: runtime.isDraining,
     logger: deps.logger,
     verifier: deps.verifier,
     apiKeyAuthenticator: deps.apiKeyAuthenticator,

@@ -1,8 +1,9 @@
 // Entry point: config -> Keycloak (existing, or the local one) and database (existing, or the
-// embedded PostgreSQL) -> app -> listen, and a graceful shutdown that stops everything it started.
+// embedded PostgreSQL) -> app -> listen, and a graceful shutdown that drains requests for rolling
+// restarts and stops everything it started.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { InvalidConfigError, loadConfig, type Config } from './config.ts';
 import { describeTarget, openDatabase, type Database } from './db/client.ts';
@@ -11,6 +12,7 @@ import { buildAppFrom, createDependencies, type KeycloakConnection } from './dep
 import { DeploymentIdMismatchError, resolveDeploymentId } from './deployment/deployment-repository.ts';
 import { JdkNotFoundError } from './local-keycloak/find-jdk.ts';
 import { startLocalKeycloak, type LocalKeycloak } from './local-keycloak/local-server.ts';
+import { createServerDrain } from './http/server-drain.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
 
 async function connectKeycloak(config: Config, logger: Logger): Promise<{ connection: KeycloakConnection; local?: LocalKeycloak }> {
@@ -116,35 +118,58 @@ async function main(): Promise<void> {
   let embeddedPostgres: EmbeddedPostgres | undefined;
   let db: Database | undefined;
   let server: Server | undefined;
+  const drain = createServerDrain();
   let reconciler: { stop(): Promise<void> } | undefined;
   let jobs: { stop(): Promise<void> } | undefined;
   let audit: { flush(): Promise<void> } | undefined;
   let stopping = false;
 
-  async function shutdown(reason: string, exitCode = 0): Promise<void> {
+  /**
+   * For rolling restarts (README, "Graceful shutdown"): /readyz turns 503 at once and the process
+   * keeps serving for `drainDelayMs` while balancers that probe it stop sending; then it stops
+   * accepting and gives in-flight requests the shutdown timeout. Background work is told to stop
+   * at the signal and ends at its next safe point meanwhile; then the audit buffer is written
+   * and the database closed. The hard stop ends whatever is left after `hardStopMs`.
+   */
+  async function shutdown(reason: string, options: { exitCode?: number; drainDelayMs?: number } = {}): Promise<void> {
     if (stopping) return;
     stopping = true;
-    logger.info({ reason }, 'shutting down');
-    const hardStop = setTimeout(() => process.exit(exitCode || 1), 20_000);
+    const exitCode = options.exitCode ?? 0;
+    const { timeoutMs, hardStopMs } = config.shutdown;
+    const drainDelayMs = server ? (options.drainDelayMs ?? config.shutdown.drainDelayMs) : 0;
+    const began = performance.now();
+    const elapsedMs = () => Math.round(performance.now() - began);
+    logger.info({ reason, drainDelayMs, timeoutMs, hardStopMs }, 'shutting down');
+    const hardStop = setTimeout(() => {
+      logger.error({ elapsedMs: elapsedMs() }, 'shutdown did not finish in time: hard stop');
+      process.exit(exitCode || 1);
+    }, hardStopMs);
     hardStop.unref();
+    const background = Promise.all([reconciler?.stop(), jobs?.stop()]);
     if (server) {
-      const closing = new Promise<void>((resolve) => server!.close(() => resolve()));
-      server.closeIdleConnections();
-      await closing;
+      drain.begin();
+      if (drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
+      logger.info({ elapsedMs: elapsedMs() }, 'no longer accepting connections');
+      const { unfinished } = await drain.close(timeoutMs);
+      if (unfinished > 0) logger.warn({ unfinished, timeoutMs }, 'requests unfinished at the shutdown timeout: their connections were closed');
+      logger.info({ elapsedMs: elapsedMs() }, 'requests drained');
     }
-    await reconciler?.stop();
+    await background;
     await audit?.flush();
-    await jobs?.stop();
     await db?.close().catch((err: unknown) => logger.warn({ err }, 'closing the database failed'));
     await Promise.all([
       embeddedPostgres?.stop().catch((err: unknown) => logger.warn({ err }, 'stopping PostgreSQL failed')),
       local?.stop().catch((err: unknown) => logger.warn({ err }, 'stopping Keycloak failed')),
     ]);
-    logger.info('stopped');
+    logger.info({ elapsedMs: elapsedMs() }, 'stopped');
     process.exit(exitCode);
   }
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  // `on`, not `once`: a repeated SIGTERM (some supervisors send more than one) must not kill a
+  // draining process through the default action.
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // Ctrl-C in a terminal: no balancer to wait for, so no drain delay; requests in flight still
+  // finish. A second Ctrl-C ends the process at once (the default action, the listener is gone).
+  process.once('SIGINT', () => void shutdown('SIGINT', { drainDelayMs: 0 }));
 
   try {
     // Both are awaited even when one fails, so that shutdown stops whatever the other started.
@@ -179,8 +204,9 @@ async function main(): Promise<void> {
       jobs = deps.jobs;
     }
 
-    const app = buildAppFrom(deps);
-    server = app.listen(config.port, config.host);
+    server = createServer(buildAppFrom(deps, { isDraining: () => drain.draining }));
+    drain.attach(server);
+    server.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {
       server!.once('listening', resolve);
       server!.once('error', reject);
@@ -199,7 +225,7 @@ async function main(): Promise<void> {
       error instanceof DeploymentIdMismatchError;
     if (setupProblem) console.error(`sa-bridge: ${error.message}`);
     else logger.fatal({ err: error }, 'start failed');
-    await shutdown('start failed', 1);
+    await shutdown('start failed', { exitCode: 1, drainDelayMs: 0 });
   }
 }
 

@@ -486,7 +486,7 @@ export type paths = {
             cookie?: never;
         };
         /**
-         * Readiness: the database and Keycloak answer
+         * Readiness: the database and Keycloak answer, and the process is not shutting down
          * @description No bearer token.
          */
         get: operations["getReadiness"];
@@ -8924,7 +8924,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not ready: a dependency is down (or the process is shutting down) */
+            /** @description Not ready: a dependency is down (`not_ready`), or the process is shutting down (`draining`: no checks are run, `checks` is empty) */
             503: {
                 headers: {
                     /** @description The request's id: a problem's `instance`, and on every log line of the request */
@@ -8935,8 +8935,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @constant */
-                        status: "not_ready";
+                        /** @enum {string} */
+                        status: "not_ready" | "draining";
                         checks: {
                             [key: string]: "up" | "down";
                         };

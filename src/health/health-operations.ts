@@ -18,14 +18,14 @@ export const healthOperations = {
     method: 'get',
     path: '/readyz',
     operationId: 'getReadiness',
-    summary: 'Readiness: the database and Keycloak answer',
+    summary: 'Readiness: the database and Keycloak answer, and the process is not shutting down',
     tags,
     access: 'public',
     responses: {
       200: { description: 'Ready', schema: z.object({ status: z.literal('ready'), checks: z.record(z.string(), z.literal('up')) }) },
       503: {
-        description: 'Not ready: a dependency is down (or the process is shutting down)',
-        schema: z.object({ status: z.literal('not_ready'), checks: z.record(z.string(), z.enum(['up', 'down'])) }),
+        description: 'Not ready: a dependency is down (`not_ready`), or the process is shutting down (`draining`: no checks are run, `checks` is empty)',
+        schema: z.object({ status: z.enum(['not_ready', 'draining']), checks: z.record(z.string(), z.enum(['up', 'down'])) }),
       },
     },
     errors: [],

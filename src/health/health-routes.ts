@@ -9,7 +9,8 @@ export interface ReadinessCheck {
   check: () => Promise<void>;
 }
 
-export function createHealthRouter(checks: ReadinessCheck[], logger: Logger, metrics: Metrics): Router {
+/** `isDraining`: true from SIGTERM on (main.ts); /readyz then answers 503 at once, whatever the dependencies. */
+export function createHealthRouter(checks: ReadinessCheck[], logger: Logger, metrics: Metrics, isDraining: () => boolean = () => false): Router {
   const router = Router();
   mount(router, healthOperations.healthz, (_input, _req, res) => {
     res.json({ status: 'ok' });
@@ -18,6 +19,10 @@ export function createHealthRouter(checks: ReadinessCheck[], logger: Logger, met
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   mount(router, healthOperations.readyz, async (_input, _req, res) => {
+    if (isDraining()) {
+      res.status(503).set('Cache-Control', 'no-store').json({ status: 'draining', checks: {} });
+      return;
+    }
     const results = await Promise.all(
       checks.map(async ({ name, check }) => {
         try {

@@ -1,6 +1,8 @@
 // The periodic work that must happen once however many bridge processes share the database, one
 // job a file, run in order every JOBS_INTERVAL_MS on one periodic task; a failing job is logged
-// and the next one runs.
+// and the next one runs. On stop (shutdown) the pass ends between two jobs, two webhook rounds or
+// two rotations: each of those commits on its own, and what is left is still due for the next
+// pass of any replica.
 import type { Logger } from 'pino';
 import { createPeriodicTask } from '../lib/periodic-task.ts';
 import type { WebhookDispatcher } from '../webhooks/webhook-dispatcher.ts';
@@ -23,9 +25,9 @@ export interface BackgroundJobsDeps {
 export type BackgroundJobs = ReturnType<typeof createBackgroundJobs>;
 
 export function createBackgroundJobs(deps: BackgroundJobsDeps) {
-  async function dispatchWebhooks(maxRounds = 10): Promise<number> {
+  async function dispatchWebhooks(maxRounds = 10, signal?: AbortSignal): Promise<number> {
     let total = 0;
-    for (let round = 0; round < maxRounds; round += 1) {
+    for (let round = 0; round < maxRounds && !signal?.aborted; round += 1) {
       const sent = await deps.dispatcher.dispatchDue();
       total += sent;
       if (sent === 0) break;
@@ -34,23 +36,24 @@ export function createBackgroundJobs(deps: BackgroundJobsDeps) {
   }
 
   const jobs = {
-    rotateDue: (batch?: number) => rotateDueSecrets(deps.rotation, batch),
+    rotateDue: (batch?: number, signal?: AbortSignal) => rotateDueSecrets(deps.rotation, batch, signal),
     notifyExpiries: (now?: Date) => notifyExpiringSecrets(deps.notices, now),
     collectUsage: () => collectUsage(deps.usage),
     expireApiKeys: (now?: Date) => expireApiKeys(deps.apiKeys, now),
     dispatchWebhooks,
   };
 
-  async function runAll(): Promise<void> {
+  async function runAll(signal: AbortSignal): Promise<void> {
     const steps: Array<[string, () => Promise<unknown>]> = [
-      ['rotations', () => jobs.rotateDue()],
+      ['rotations', () => jobs.rotateDue(undefined, signal)],
       ['expiry notices', () => jobs.notifyExpiries()],
       ['usage', () => jobs.collectUsage()],
       ['api key expiry', () => jobs.expireApiKeys()],
-      ['webhooks', () => jobs.dispatchWebhooks()],
+      ['webhooks', () => jobs.dispatchWebhooks(undefined, signal)],
       ['idempotency keys', deps.purgeIdempotencyKeys],
     ];
     for (const [name, step] of steps) {
+      if (signal.aborted) return;
       try {
         await step();
       } catch (error) {

@@ -15,8 +15,12 @@ export interface RotateDueSecretsDeps {
   useCases: Pick<ServiceAccountUseCases, 'rotateSecret'>;
 }
 
-/** Claims up to `batch` due rotations and performs them; returns the rotated SA ids. */
-export async function rotateDueSecrets(deps: RotateDueSecretsDeps, batch = 10): Promise<string[]> {
+/**
+ * Claims up to `batch` due rotations and performs them; returns the rotated SA ids. Once `signal`
+ * is aborted no further rotation starts: the transaction commits those done and releases the
+ * other claimed rows, still due.
+ */
+export async function rotateDueSecrets(deps: RotateDueSecretsDeps, batch = 10, signal?: AbortSignal): Promise<string[]> {
   // Policies are read before the transaction, which then holds its connection for the rotations.
   const policies = new Map<string, TenantPolicy>();
   for (const realm of await deps.tenants.realmsWithDueRotations()) {
@@ -28,6 +32,7 @@ export async function rotateDueSecrets(deps: RotateDueSecretsDeps, batch = 10): 
     async (tx) => {
       const rotated: string[] = [];
       for (const row of await deps.repository.claimDueRotations(tx, batch)) {
+        if (signal?.aborted) break;
         const policy = policies.get(row.tenant);
         // A tenant whose rotation fell due after the policies were read waits for the next run.
         if (!policy) continue;

@@ -12,7 +12,8 @@
 //     Keycloak follow the tenant policy (owner-watch.ts, follow-owner-change.ts);
 //  6. tenants left `provisioning` or `deleting` by a crash are rolled back or finished.
 // Every repair is audited with the system actor `reconciler`. Each step is a compare-and-set
-// on the row's status, so two bridges running this at once do no harm.
+// on the row's status, so two bridges running this at once do no harm, and a pass stopped between
+// two steps (shutdown) leaves nothing half done.
 import type { Logger } from 'pino';
 import { auditActions } from '../audit/audit-actions.ts';
 import { systemAuditContext, type AuditService } from '../audit/audit-service.ts';
@@ -69,8 +70,8 @@ export class Reconciler {
   private createTask(claimWindowMs: number): PeriodicTask<ReconcileReport> {
     const deps = this.deps;
     return createPeriodicTask(
-      async () => {
-        const report = await this.pass(claimWindowMs);
+      async (signal) => {
+        const report = await this.pass(claimWindowMs, signal);
         const repaired =
           report.rolledBack.length +
           report.deletionsCompleted.length +
@@ -105,7 +106,7 @@ export class Reconciler {
     await this.task.stop();
   }
 
-  private async pass(claimWindowMs: number): Promise<ReconcileReport> {
+  private async pass(claimWindowMs: number, signal: AbortSignal): Promise<ReconcileReport> {
     const { repository, useCases, audit, logger } = this.deps;
     const report: ReconcileReport = {
       rolledBack: [],
@@ -117,9 +118,10 @@ export class Reconciler {
       tenantsRepaired: [],
       failures: 0,
     };
-    await this.repairTenants(report);
+    await this.repairTenants(report, signal);
     const stuck = await repository.findStuck(['provisioning', 'deleting'], new Date(Date.now() - this.deps.staleAfterMs));
     for (const row of stuck) {
+      if (signal.aborted) return report;
       const context = systemAuditContext(row.tenant, COMPONENT);
       try {
         if (row.status === 'provisioning') {
@@ -145,6 +147,7 @@ export class Reconciler {
     }
 
     for (const tenant of await this.deps.tenants.listRealms()) {
+      if (signal.aborted) return report;
       if (claimWindowMs > 0 && !(await this.deps.tenants.claimReconcilePass(tenant, claimWindowMs))) continue;
       try {
         await this.removeOrphans(tenant, report);
@@ -153,11 +156,12 @@ export class Reconciler {
         logger.warn({ err: error, tenant }, 'reconciler could not scan a realm for orphan clients');
       }
       try {
-        await this.repairDrift(tenant, report);
+        await this.repairDrift(tenant, report, signal);
       } catch (error) {
         report.failures += 1;
         logger.warn({ err: error, tenant }, 'reconciler could not check a realm for drift');
       }
+      if (signal.aborted) return report;
       try {
         await this.followOwners(tenant, report);
       } catch (error) {
@@ -168,9 +172,10 @@ export class Reconciler {
     return report;
   }
 
-  private async repairTenants(report: ReconcileReport): Promise<void> {
+  private async repairTenants(report: ReconcileReport, signal: AbortSignal): Promise<void> {
     const { tenants, tenantUseCases, logger } = this.deps;
     for (const row of await tenants.findStuckTenants(new Date(Date.now() - this.deps.staleAfterMs))) {
+      if (signal.aborted) return;
       try {
         if (row.status === 'provisioning') await tenantUseCases.rollBackCreation(row);
         else await tenantUseCases.completeDeletion(row, systemAuditContext(this.deps.platformRealm, COMPONENT));
@@ -182,11 +187,12 @@ export class Reconciler {
     }
   }
 
-  private async repairDrift(tenant: string, report: ReconcileReport): Promise<void> {
+  private async repairDrift(tenant: string, report: ReconcileReport, signal: AbortSignal): Promise<void> {
     const { repository, useCases, logger } = this.deps;
     const policy = await this.deps.tenants.findPolicy(tenant);
     if (!policy) return;
     for (const row of await repository.listLiveOwnedBy(tenant)) {
+      if (signal.aborted) return;
       try {
         const outcome = await useCases.repairClientDrift(row, policy, systemAuditContext(tenant, COMPONENT));
         if (outcome === 'repaired') report.driftRepaired.push(row.id);

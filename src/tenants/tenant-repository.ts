@@ -73,17 +73,13 @@ export function createTenantRepository(prisma: PrismaClient) {
      * comes back only through POST /v1/tenants. Returns the realms that are active tenants.
      */
     async upsertTenants(tenants: TenantRecord[]): Promise<string[]> {
-      const active: string[] = [];
-      for (const t of tenants) {
-        const row = await prisma.tenant.upsert({
-          where: { realm: t.realm },
-          create: { realm: t.realm, displayName: t.displayName },
-          update: {},
-          select: { status: true },
-        });
-        if (row.status === 'active') active.push(t.realm);
-      }
-      return active;
+      if (tenants.length === 0) return [];
+      // INSERT … ON CONFLICT DO NOTHING: replicas starting together register the same realms, and
+      // Prisma's upsert here (a read, then an insert) failed on tenants_pkey for all but one.
+      await prisma.tenant.createMany({ data: tenants.map((t) => ({ realm: t.realm, displayName: t.displayName })), skipDuplicates: true });
+      const rows = await prisma.tenant.findMany({ where: { realm: { in: tenants.map((t) => t.realm) } }, select: { realm: true, status: true } });
+      const active = new Set(rows.filter((row) => row.status === 'active').map((row) => row.realm));
+      return tenants.map((t) => t.realm).filter((realm) => active.has(realm));
     },
     /** Active tenants: the realms the bridge serves. */
     async listRealms(): Promise<string[]> {
@@ -196,8 +192,29 @@ export function createTenantRepository(prisma: PrismaClient) {
     async exchangeSecret(realm: string): Promise<string | null> {
       return (await prisma.tenant.findUnique({ where: { realm }, select: { exchangeClientSecretEnc: true } }))?.exchangeClientSecretEnc ?? null;
     },
-    async setExchangeSecret(realm: string, sealed: string): Promise<void> {
-      await prisma.tenant.update({ where: { realm }, data: { exchangeClientSecretEnc: sealed } });
+    /**
+     * Runs `configure` holding the realm's setup lock, across every replica: configuring a realm
+     * reads Keycloak's state and then creates what is missing (clients, mappers, client profiles),
+     * so two at once both create and one gets 409 (replicas starting together on a new realm did,
+     * and exited). A PostgreSQL advisory lock held by a transaction that does nothing else.
+     */
+    async whileConfiguringRealm<T>(realm: string, configure: () => Promise<T>): Promise<T> {
+      return prisma.$transaction(
+        async (tx) => {
+          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`sa-bridge realm setup:${realm}`}))`;
+          return configure();
+        },
+        // Each Keycloak call has its own timeout; this only bounds a wait behind another replica.
+        { timeout: 300_000, maxWait: 10_000 },
+      );
+    },
+    /**
+     * Compare-and-set: stores `sealed` only if the column still holds `replacing` (null: none yet),
+     * so replicas making the secret at once keep the first one written; returns what is stored.
+     */
+    async replaceExchangeSecret(realm: string, replacing: string | null, sealed: string): Promise<string | null> {
+      await prisma.tenant.updateMany({ where: { realm, exchangeClientSecretEnc: replacing }, data: { exchangeClientSecretEnc: sealed } });
+      return (await prisma.tenant.findUnique({ where: { realm }, select: { exchangeClientSecretEnc: true } }))?.exchangeClientSecretEnc ?? null;
     },
     async usageCursor(realm: string): Promise<Date | null> {
       return (await prisma.tenant.findUnique({ where: { realm }, select: { usageEventsSeenUntil: true } }))?.usageEventsSeenUntil ?? null;

@@ -28,28 +28,44 @@ export type TenantSetup = ReturnType<typeof createTenantSetup>;
 export function createTenantSetup(deps: TenantSetupDeps) {
   const exchangeSecrets = new Map<string, string>();
 
-  /** The realm's exchange-client secret, generated once and kept sealed in the tenant row. */
+  const openSealed = (realm: string, sealed: string | null): string | undefined => {
+    try {
+      return sealed ? deps.secrets.open(sealed, `exchange:${realm}`) : undefined;
+    } catch {
+      // Sealed under another server key (the key changed).
+      return undefined;
+    }
+  };
+
+  /**
+   * The realm's exchange-client secret, generated once and kept sealed in the tenant row. Replicas
+   * starting together on a new database each find none: the row keeps the first one written
+   * (compare-and-set) and every replica uses that one, which configureRealm sets on the client.
+   */
   async function exchangeSecret(realm: string): Promise<string> {
     const cached = exchangeSecrets.get(realm);
     if (cached) return cached;
     const sealed = await deps.repository.exchangeSecret(realm);
-    let secret: string | undefined;
-    try {
-      if (sealed) secret = deps.secrets.open(sealed, `exchange:${realm}`);
-    } catch {
-      // Sealed under another server key (the key changed): a new secret is made, and
-      // configureRealm, which runs at start, sets it on the Keycloak client.
-    }
+    let secret = openSealed(realm, sealed);
     if (!secret) {
-      secret = randomBytes(32).toString('base64url');
-      await deps.repository.setExchangeSecret(realm, deps.secrets.seal(secret, `exchange:${realm}`));
+      const fresh = randomBytes(32).toString('base64url');
+      const stored = await deps.repository.replaceExchangeSecret(realm, sealed, deps.secrets.seal(fresh, `exchange:${realm}`));
+      // Unreadable even now: a replica with another server key wrote it (a misconfiguration).
+      secret = openSealed(realm, stored) ?? fresh;
     }
     exchangeSecrets.set(realm, secret);
     return secret;
   }
 
-  /** Configures the realm for its stored policy; returns what did not exist before (for adoption). */
-  async function configureRealm(realm: string): Promise<string[]> {
+  /**
+   * Configures the realm for its stored policy; returns what did not exist before (for adoption).
+   * One replica at a time per realm (whileConfiguringRealm).
+   */
+  function configureRealm(realm: string): Promise<string[]> {
+    return deps.repository.whileConfiguringRealm(realm, () => configureRealmNow(realm));
+  }
+
+  async function configureRealmNow(realm: string): Promise<string[]> {
     const policy = await deps.repository.findPolicy(realm);
     if (!policy) return [];
     const { realmSetup } = deps;

@@ -119,7 +119,7 @@ describe.skipIf(!setup.tools)('Helm chart (deploy/helm/sa-bridge)', () => {
     expect(service.spec.ports[0].targetPort).toBe('http');
   });
 
-  it('when rendered, then liveness probes /healthz, readiness /readyz, and shutdown fits the bridge\'s 20 s hard stop', async () => {
+  it('when rendered, then liveness probes /healthz, readiness /readyz, and shutdown fits the bridge\'s hard stop (20 s with the default drain settings)', async () => {
     const deployment = byKind(await renderObjects(required), 'Deployment')[0]!;
     const pod = deployment.spec.template.spec;
     const container = pod.containers[0];
@@ -130,9 +130,12 @@ describe.skipIf(!setup.tools)('Helm chart (deploy/helm/sa-bridge)', () => {
     const preStop: number = Number(container.lifecycle.preStop.exec.command[1]);
     expect(container.lifecycle.preStop.exec.command[0]).toBe('sleep');
     expect(preStop).toBe(5);
-    // preStop, then SIGTERM and at most 20 s (src/main.ts hard stop), and a margin before SIGKILL.
+    // preStop, then SIGTERM and at most drain + timeout + 5 s (src/main.ts hard stop), and a margin before SIGKILL.
+    const envValue = (name: string) => Number(container.env.find((e: { name: string }) => e.name === name).value);
+    expect(envValue('SHUTDOWN_DRAIN_DELAY_MS')).toBe(0);
+    expect(envValue('SHUTDOWN_TIMEOUT_MS')).toBe(15_000);
     expect(pod.terminationGracePeriodSeconds).toBe(30);
-    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(preStop + 20);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(preStop + (envValue('SHUTDOWN_DRAIN_DELAY_MS') + envValue('SHUTDOWN_TIMEOUT_MS')) / 1000 + 5);
     expect(container.resources.limits.memory).toBe('512Mi');
     expect(container.resources.requests.memory).toBe('256Mi');
     expect(container.env.find((e: { name: string }) => e.name === 'NODE_OPTIONS').value).toBe('--max-old-space-size=256');
@@ -142,6 +145,15 @@ describe.skipIf(!setup.tools)('Helm chart (deploy/helm/sa-bridge)', () => {
     const { code, stderr } = await render([...required, '--set', 'shutdown.terminationGracePeriodSeconds=20']);
     expect(code).not.toBe(0);
     expect(stderr).toMatch(/terminationGracePeriodSeconds \(20\) must exceed/);
+  });
+
+  it('when a drain delay is set, then the hard stop moves with it: the default grace period no longer suffices, a longer one does', async () => {
+    const tooShort = await render([...required, '--set', 'shutdown.drainDelaySeconds=10']);
+    expect(tooShort.code).not.toBe(0);
+    expect(tooShort.stderr).toMatch(/terminationGracePeriodSeconds \(30\) must exceed preStopSleepSeconds \(5\) \+ the bridge's hard stop \(30 s/);
+    const deployment = byKind(await renderObjects([...required, '--set', 'shutdown.drainDelaySeconds=10', '--set', 'shutdown.terminationGracePeriodSeconds=40']), 'Deployment')[0]!;
+    const env = deployment.spec.template.spec.containers[0].env as Array<{ name: string; value?: string }>;
+    expect(env.find((e) => e.name === 'SHUTDOWN_DRAIN_DELAY_MS')?.value).toBe('10000');
   });
 
   it('when rendered, then every secret is a reference into the existing Secret and nothing secret is in the manifest', async () => {

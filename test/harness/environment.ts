@@ -171,7 +171,9 @@ export interface BridgeProcess {
   dataDir: string;
   /** What the process wrote, for failure reports. */
   output: string[];
-  /** Sends `signal` (default SIGTERM) and waits for the exit code. */
+  /** Resolves with the exit code (null when a signal ended it) once the process has exited. */
+  exited: Promise<number | null>;
+  /** Sends `signal` (default SIGTERM) unless a signal was sent already, and waits for the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -207,12 +209,16 @@ export async function startBridgeProcess(
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
+  // A start that fails leaves neither the process nor its DATA_DIR behind.
+  const fail = async (message: string) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    await rm(dataDir, { recursive: true, force: true });
+    return new Error(`${message}:\n${output.join('').slice(-3000)}`);
+  };
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the bridge exited with ${child.exitCode} while starting:\n${output.join('').slice(-3000)}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`the bridge was not ready in time:\n${output.join('').slice(-3000)}`);
-    }
+    if (child.exitCode !== null) throw await fail(`the bridge exited with ${child.exitCode} while starting`);
+    if (Date.now() > deadline) throw await fail('the bridge was not ready in time');
     const ready = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
     if (ready) break;
     await new Promise((r) => setTimeout(r, 250));
@@ -222,8 +228,9 @@ export async function startBridgeProcess(
     child,
     dataDir,
     output,
+    exited,
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null) child.kill(signal);
+      if (child.exitCode === null && child.signalCode === null && !child.killed) child.kill(signal);
       const code = await exited;
       await rm(dataDir, { recursive: true, force: true });
       return code;

@@ -1,13 +1,15 @@
 // Two replicas of the bridge on one PostgreSQL, as a deployment runs them. Each remembers verified
 // tokens and which SA a token is about; a disable or delete through one must be refused by the
 // other within a second, also when the other's change feed has lost its connection.
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { apiClient } from '../support/api.ts';
-import { tryClientCredentials } from '../support/keycloak-inspect.ts';
+import { clientsWithPrefix, tryClientCredentials } from '../support/keycloak-inspect.ts';
 import { createTestRealm, passwordGrant, type TestRealm } from '../support/keycloak.ts';
 import { expectNoSecretLeaked } from '../support/leaks.ts';
+import { SecretBox } from '../../src/lib/secret-box.ts';
 
 let tenant: TestRealm;
 let first: TestApp;
@@ -170,6 +172,51 @@ describe('what the change feed announces', () => {
       expect(announced).toEqual([{ table: 'tenants', tenant: tenant.realm }]);
     } finally {
       await Promise.all([listener.end(), writer.end()]);
+    }
+  });
+});
+
+// Replicas of a new deployment start together (a first install, a scale-up): each registers the
+// realms it finds and makes the exchange client's secret if the database has none. Found by
+// test/integration/rolling-restart.test.ts, where one of three replicas started together exited
+// with a unique violation on tenants.
+describe('replicas starting together', () => {
+  it('when replicas register the same new realm at once, then each succeeds and there is one tenant row', async () => {
+    const realm = `t-together-${randomBytes(3).toString('hex')}`;
+    const registrations = await Promise.allSettled(
+      [first, second, first, second, first, second].map((app) => app.deps.tenantRepository.upsertTenants([{ realm, displayName: realm }])),
+    );
+    expect(registrations.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason).slice(0, 200)))).toEqual(registrations.map(() => [realm]));
+    const rows = await first.deps.db.prisma.tenant.findMany({ where: { realm } });
+    expect(rows).toHaveLength(1);
+    await first.deps.db.prisma.tenant.delete({ where: { realm } });
+  });
+
+  it("when replicas make a new tenant's exchange secret at once, then they all get the same one, the one stored", async () => {
+    const realm = `t-together-${randomBytes(3).toString('hex')}`;
+    await first.deps.tenantRepository.upsertTenants([{ realm, displayName: realm }]);
+    const made = await Promise.all([first, second, first, second].map((app) => app.deps.tenants.exchangeSecret(realm)));
+    const sealed = await first.deps.tenantRepository.exchangeSecret(realm);
+    const stored = new SecretBox(first.serverKey).open(sealed!, `exchange:${realm}`);
+    // Compared, never printed: they are secrets.
+    expect(new Set(made).size).toBe(1);
+    expect(made[0] === stored).toBe(true);
+    await first.deps.db.prisma.tenant.delete({ where: { realm } });
+  });
+
+  it('when replicas configure the same new realm at once, then each succeeds and the realm has one exchange client, with the stored secret', async () => {
+    const fresh = await createTestRealm('together');
+    try {
+      await first.deps.tenantRepository.upsertTenants([{ realm: fresh.realm, displayName: fresh.realm }]);
+      const configured = await Promise.allSettled([first, second, first, second].map((app) => app.deps.tenants.configureRealm(fresh.realm)));
+      expect(configured.map((c) => (c.status === 'fulfilled' ? 'configured' : String(c.reason)))).toEqual(configured.map(() => 'configured'));
+      const exchangeClients = await clientsWithPrefix(fresh.realm, 'sa-bridge-exchange-');
+      expect(exchangeClients).toHaveLength(1);
+      const secret = await first.deps.tenants.exchangeSecret(fresh.realm);
+      expect((await tryClientCredentials(fresh.realm, exchangeClients[0].clientId, secret)).error).not.toBe('invalid_client');
+    } finally {
+      await first.deps.db.prisma.tenant.delete({ where: { realm: fresh.realm } });
+      await fresh.remove();
     }
   });
 });

@@ -52,4 +52,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ PUBLIC_URL: 'https://bridge.example.com/' }).publicUrl).toBe('https://bridge.example.com');
     expect(() => loadConfig({ PUBLIC_URL: 'https://example.com/bridge' })).toThrow(/PUBLIC_URL must be an origin/);
   });
+
+  it('when the shutdown settings are unset, then no drain delay, a 15 s request timeout and the 20 s hard stop; when set, then the hard stop moves with them', () => {
+    expect(loadConfig({}).shutdown).toEqual({ drainDelayMs: 0, timeoutMs: 15_000, hardStopMs: 20_000 });
+    expect(loadConfig({ SHUTDOWN_DRAIN_DELAY_MS: '3000', SHUTDOWN_TIMEOUT_MS: '10000' }).shutdown).toEqual({ drainDelayMs: 3_000, timeoutMs: 10_000, hardStopMs: 18_000 });
+    expect(() => loadConfig({ SHUTDOWN_DRAIN_DELAY_MS: '-1' })).toThrow(/SHUTDOWN_DRAIN_DELAY_MS/);
+  });
 });
