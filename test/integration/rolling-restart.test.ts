@@ -67,7 +67,9 @@ describe('rolling restart', () => {
         PORT: String(ports[slot]),
         SHUTDOWN_DRAIN_DELAY_MS: String(DRAIN_DELAY_MS),
         JOBS_INTERVAL_MS: '1000',
+        // One caller makes the whole load: its limits would answer 429 (load-shedding.test.ts covers them).
         EXCHANGE_RATE_LIMIT_PER_MINUTE: '100000',
+        MUTATION_RATE_LIMIT_PER_MINUTE: '100000',
         LOG_LEVEL: 'info',
       });
       const startReplica = async (slot: number) => {
