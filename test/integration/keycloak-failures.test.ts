@@ -1,6 +1,7 @@
-// Keycloak failing in the middle of a create and of a delete: the caller gets 503 with
-// Retry-After and no raw upstream body, and after the reconciler runs Keycloak and the
-// database agree (no orphan client, no live row without a client).
+// Keycloak failing in the middle of a create, a delete and a policy change: the caller gets 503
+// with Retry-After and no raw upstream body, and after the reconciler runs Keycloak and the
+// database agree (no orphan client, no live row without a client, no lifetime above the policy).
+// The whole matrix of steps and faults is fault-matrix.test.ts.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../support/app.ts';
 import { apiClient, type ApiClient } from '../support/api.ts';
@@ -111,6 +112,29 @@ describe('a delete that fails half way', () => {
     expect(await findClient(tenant.realm, created.body.client_id)).toBeUndefined();
     expect((await rowsNamed('hard-to-kill'))[0]!.status).toBe('deleted');
     expect((await tryClientCredentials(tenant.realm, created.body.client_id, created.body.client_secret)).status).toBe(401);
+  });
+});
+
+describe('a policy change that fails half way', () => {
+  it('when re-clamping a client fails, then 503, the change is audited, and the reconciler clamps the rest', async () => {
+    const root = await fixture.as('root', 'platform');
+    const created = await alice.post('/v1/service-accounts', { name: 'clamp-later', access_token_ttl: 900 });
+    secrets.push(created.body.client_secret);
+    const uuid = (await app.deps.db.prisma.serviceAccount.findUniqueOrThrow({ where: { id: created.body.id } })).keycloakClientUuid!;
+    proxy.add({ match: (m, p) => m === 'PUT' && p.endsWith(`/clients/${uuid}`), mode: 'unavailable', times: 1 });
+    try {
+      expectUpstreamProblem(await root.patch(`/v1/tenants/${tenant.realm}/policy`, { max_access_token_ttl: 600 }));
+      expect((await root.get(`/v1/tenants/${tenant.realm}/policy`)).body.max_access_token_ttl).toBe(600);
+      const audit = await app.deps.db.prisma.auditEvent.findFirstOrThrow({ where: { action: 'tenant.policy_updated', targetId: tenant.realm }, orderBy: { occurredAt: 'desc' } });
+      expect(audit).toMatchObject({ outcome: 'success', details: expect.objectContaining({ reclamp: expect.stringMatching(/reconciler/) }) });
+
+      const report = await app.deps.reconciler.runOnce();
+      expect(report.driftRepaired).toContain(created.body.id);
+      expect((await alice.get(`/v1/service-accounts/${created.body.id}`)).body.access_token_ttl).toBe(600);
+      expect((await findClient(tenant.realm, created.body.client_id)).attributes['access.token.lifespan']).toBe('600');
+    } finally {
+      expect((await root.patch(`/v1/tenants/${tenant.realm}/policy`, { max_access_token_ttl: 3600 })).status).toBe(200);
+    }
   });
 });
 
