@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { keycloakRoleName, roles, type Role } from '../../src/auth/roles.ts';
+import { SecretFingerprints } from '../../src/lib/secret-fingerprint.ts';
 import { effectiveTokenTtl } from '../../src/service-accounts/token-shape-policy.ts';
 import { apiClient, type ApiClient, type ApiResponse } from '../support/api.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -165,6 +166,8 @@ interface Known {
   previous?: { secret: string; until: number };
   /** Where it was last touched, for messages. */
   cell: string;
+  /** Its last operation was a rotation answered with 503: the row may describe a secret nobody received. */
+  rotationFailed?: boolean;
 }
 const known = new Map<string, Known>();
 
@@ -193,6 +196,8 @@ interface Operation {
   prepare(cell: string): Promise<Known | undefined>;
   run(subject: Known | undefined, cell: string): Promise<ApiResponse>;
   verify(subject: Known | undefined, response: ApiResponse, cell: string): Promise<void>;
+  /** What must hold after a 503 (throws when it does not). */
+  verifyRefusal?(subject: Known | undefined, kind: FaultKind): Promise<void>;
 }
 
 let serial = 0;
@@ -234,6 +239,9 @@ function regenerateOperation(grace: number): Operation {
     realm: () => saRealm.realm,
     prepare: (cell) => createSa(alice, saRealm.realm, nameFor(grace > 0 ? 'g' : 'r'), {}, cell),
     run: (sa) => alice.post(`/v1/service-accounts/${sa!.id}/regenerate-secret`, grace > 0 ? { grace_period: grace } : {}),
+    async verifyRefusal(sa) {
+      sa!.rotationFailed = true;
+    },
     async verify(sa, response, cell) {
       expect(response.status).toBe(200);
       const old = sa!.secret;
@@ -274,6 +282,8 @@ const deleteOperation: Operation = {
 const relaxedPolicy = { max_access_token_ttl: 3600 };
 const strictPolicy = { max_access_token_ttl: 600 };
 let policySubjects: Known[] = [];
+let policyAuditsBefore = 0;
+const policyAudits = () => app.deps.db.prisma.auditEvent.count({ where: { action: 'tenant.policy_updated', outcome: 'success', targetId: policyRealm.realm } });
 
 const policyOperation: Operation = {
   name: 'policy change',
@@ -281,9 +291,15 @@ const policyOperation: Operation = {
   async prepare() {
     const relaxed = await root.patch(`/v1/tenants/${policyRealm.realm}/policy`, relaxedPolicy);
     expect(relaxed.status, 'resetting the policy without a fault').toBe(200);
+    policyAuditsBefore = await policyAudits();
     return undefined;
   },
   run: () => root.patch(`/v1/tenants/${policyRealm.realm}/policy`, strictPolicy),
+  async verifyRefusal(_subject, kind) {
+    // A change that stayed in force is audited, unless the database itself was gone.
+    const policy = await app.deps.tenantRepository.findPolicy(policyRealm.realm);
+    if (kind !== 'db' && policy!.maxAccessTokenTtl === 600) expect(await policyAudits(), 'a policy change in force is audited').toBe(policyAuditsBefore + 1);
+  },
   async verify(_subject, response) {
     expect(response.status).toBe(200);
     expect(response.body.max_access_token_ttl).toBe(600);
@@ -325,7 +341,18 @@ function problemOutcome(response: ApiResponse): Outcome | undefined {
   return response.body.code === 'keycloak_unavailable' ? '503 kc' : '503 db';
 }
 
+const secondsSpent = new Map<string, number>();
+
 async function runCell(op: Operation, step: Step, kind: FaultKind, index: number): Promise<void> {
+  const started = Date.now();
+  try {
+    await runCellOnce(op, step, kind, index);
+  } finally {
+    for (const key of [op.name, kind]) secondsSpent.set(key, (secondsSpent.get(key) ?? 0) + (Date.now() - started) / 1000);
+  }
+}
+
+async function runCellOnce(op: Operation, step: Step, kind: FaultKind, index: number): Promise<void> {
   const cell = `${op.name} | ${step.label} | ${kind}`;
   const subject = await op.prepare(cell);
   const rule = proxy.add(ruleFor(kind, matcherFor(op.realm(), step), index));
@@ -345,7 +372,13 @@ async function runCell(op: Operation, step: Step, kind: FaultKind, index: number
   injected += 1;
   const problem = problemOutcome(response);
   if (problem) {
-    record(op.name, step.label, kind, problem);
+    try {
+      await op.verifyRefusal?.(subject, kind);
+      record(op.name, step.label, kind, problem);
+    } catch (error) {
+      record(op.name, step.label, kind, `WRONG ${problem}`);
+      wrong.push(`${cell}: ${problem}: ${(error as Error).message.split('\n')[0]}`);
+    }
     return;
   }
   try {
@@ -395,20 +428,22 @@ it('when every Keycloak step of every operation meets every fault, then each ans
   console.log(renderMatrix(plan, passes));
   console.log(
     [
-      `faults injected: ${injected} (${passes} pass${passes > 1 ? 'es' : ''} over ${perPass} step x fault cells), in ${((faultsDone - started) / 1000).toFixed(1)} s`,
+      `faults injected: ${injected} (${passes} pass${passes > 1 ? 'es' : ''} over ${perPass} step x fault cells), in ${((faultsDone - started) / 1000).toFixed(1)} s (${[...secondsSpent].map(([key, seconds]) => `${key} ${seconds.toFixed(1)}`).join(', ')})`,
       `reconciler pass: rolled back ${report.rolledBack.length}, deletions completed ${report.deletionsCompleted.length}, orphan clients removed ${report.orphanClientsRemoved.length}, drift repaired ${report.driftRepaired.length}, clients missing ${report.clientsMissing.length}, failures ${report.failures}`,
       `after it: orphan clients ${problems.orphans.length}, dangling rows ${problems.dangling.length}, SAs differing from their client ${problems.mismatched.length} (of ${problems.live} live SAs checked in ${((checked - faultsDone) / 1000).toFixed(1)} s)`,
+      `secrets replaced by a rotation answered 503 (Keycloak had dropped the old one; the row says so): ${problems.replaced.join(', ') || 'none'}`,
     ].join('\n'),
   );
 
   expect(injected).toBeGreaterThanOrEqual(100);
   expect(report.failures).toBe(0);
-  expect({ wrong, ...problems, live: undefined }, 'answers that were neither a 503 problem nor right; clients without a live row; rows stuck or without their client; SAs whose client differs from the row').toEqual({
+  expect({ wrong, ...problems, live: undefined, replaced: undefined }, 'answers that were neither a 503 problem nor right; clients without a live row; rows stuck or without their client; SAs whose client differs from the row').toEqual({
     wrong: [],
     orphans: [],
     dangling: [],
     mismatched: [],
     live: undefined,
+    replaced: undefined,
   });
 });
 
@@ -419,7 +454,9 @@ async function findInconsistencies() {
   const orphans: string[] = [];
   const dangling: string[] = [];
   const mismatched: string[] = [];
+  const replaced: string[] = [];
   let live = 0;
+  const fingerprints = new SecretFingerprints(app.serverKey);
   const platformRoles = roles.map((role) => keycloakRoleName(role, app.deps.config.roles));
   for (const realm of [saRealm.realm, policyRealm.realm]) {
     const policy = (await app.deps.tenantRepository.findPolicy(realm))!;
@@ -469,7 +506,15 @@ async function findInconsistencies() {
       if (mapped.join() !== wantedRole) differences.push(`roles ${mapped.join()}, row ${wantedRole}`);
       if (held) {
         const current = (await kc<{ value?: string }>(`/${realm}/clients/${client.id}/client-secret`)).body?.value;
-        if (current !== held.secret) differences.push('the current secret is not the one last handed out');
+        if (!fingerprints.matches(current, row.secretFingerprint)) differences.push('Keycloak holds a secret other than the row describes');
+        if (!fingerprints.matches(held.secret, row.secretFingerprint)) {
+          // Only a rotation answered with 503 may leave a secret nobody received (its record failed
+          // after Keycloak dropped the old one); the caller was told to try again.
+          if (held.rotationFailed) replaced.push(`${row.name} (${held.cell})`);
+          else differences.push('the row describes a secret other than the one last handed out');
+        } else if (row.status === 'active' && (await tokenFor(realm, client.clientId, held.secret)).status !== 200) {
+          differences.push('the secret handed out is refused');
+        }
         const rotated = await kc<{ value?: string }>(`/${realm}/clients/${client.id}/client-secret/rotated`);
         const rotatedSecret = rotated.status === 200 ? rotated.body?.value : undefined;
         const graceRuns = row.previousSecretExpiresAt !== null && row.previousSecretExpiresAt.getTime() > Date.now();
@@ -480,12 +525,11 @@ async function findInconsistencies() {
         } else if (rotatedSecret) {
           differences.push('Keycloak keeps a previous secret the row does not know of');
         }
-        if (row.status === 'active' && (await tokenFor(realm, client.clientId, held.secret)).status !== 200) differences.push('the secret handed out is refused');
       }
       if (differences.length > 0) mismatched.push(`${row.name} (${held?.cell ?? '?'}): ${differences.join('; ')}`);
     });
   }
-  return { orphans, dangling, mismatched, live };
+  return { orphans, dangling, mismatched, replaced, live };
 }
 
 async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {

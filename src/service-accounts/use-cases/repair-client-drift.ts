@@ -3,7 +3,9 @@
 // what it found as conditions. A client that is gone was deleted outside the bridge: the SA is
 // marked `failed` (its secret cannot come back), never silently re-created. The lifetime wanted is
 // the one the tenant policy allows now, so a re-clamp a policy change could not finish (Keycloak
-// or the database failed half way) is finished here.
+// or the database failed half way) is finished here; and the secret Keycloak holds is compared
+// with the one the row handed out, by fingerprint (settle-secret.ts: a rotation that failed part
+// way is undone or recorded).
 import { auditActions } from '../../audit/audit-actions.ts';
 import type { AuditContext } from '../../audit/audit-service.ts';
 import { keycloakRoleName, roles, type Role } from '../../auth/roles.ts';
@@ -13,16 +15,25 @@ import { effectiveTokenTtl } from '../token-shape-policy.ts';
 import { parseConditions, sameConditions, setCondition, type Condition } from '../conditions.ts';
 import type { ServiceAccountRow } from '../service-account-repository.ts';
 import { serviceAccountTarget, type ServiceAccountDeps } from './context.ts';
+import { settleSecret, type SecretSettlement } from './settle-secret.ts';
 
 export type DriftOutcome = 'in-sync' | 'repaired' | 'missing';
 
+const secretDrift: Partial<Record<SecretSettlement, string>> = {
+  restored: 'secret (a rotation nobody received was undone)',
+  recorded: 'secret (replaced without a record; the row now describes the one Keycloak holds)',
+  'previous-dropped': 'previous secret (Keycloak kept one the row does not know of)',
+  'previous-forgotten': 'previous secret (gone from Keycloak)',
+};
+
 export async function repairClientDrift(
-  deps: Pick<ServiceAccountDeps, 'repository' | 'audit' | 'roleNames'> & { drift: ClientDrift },
+  deps: Pick<ServiceAccountDeps, 'repository' | 'audit' | 'roleNames' | 'keycloak' | 'fingerprints'> & { drift: ClientDrift },
   row: ServiceAccountRow,
   policy: TenantPolicy,
   audit: AuditContext,
-  now = new Date(),
+  options: { now?: Date; secretSettledAfterMs?: number } = {},
 ): Promise<DriftOutcome> {
+  const now = options.now ?? new Date();
   if (!row.keycloakClientUuid || (row.status !== 'active' && row.status !== 'disabled')) return 'in-sync';
   const ttl = effectiveTokenTtl(row.requestedAccessTokenTtl, policy);
   const result = await deps.drift.repair(row.tenant, {
@@ -54,7 +65,9 @@ export async function repairClientDrift(
     return 'missing';
   }
 
-  const fields = result.state === 'repaired' ? result.fields : [];
+  // The secret last: a client found missing above has none to compare.
+  const secret = await settleSecret(deps, row, policy, { now: now.getTime(), settledAfterMs: options.secretSettledAfterMs });
+  const fields = [...(result.state === 'repaired' ? result.fields : []), ...(secretDrift[secret] ? [secretDrift[secret]] : [])];
 
   let conditions: Condition[] = setCondition(before, { type: 'Ready', status: 'True', reason: 'InSync', message: 'The Keycloak client matches the service account' }, now);
   if (fields.length > 0) {
