@@ -24,6 +24,10 @@ export interface FaultRule {
 export interface FaultRuleHandle {
   /** Matching requests affected so far. */
   readonly hits: number;
+  /** Stops affecting requests (other rules stay). */
+  remove(): void;
+  /** releaseHeld() for this rule's requests only. */
+  releaseHeld(): Promise<void>;
 }
 
 export interface FaultProxy {
@@ -39,8 +43,14 @@ export interface FaultProxy {
 
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const upstream = new URL(target);
-  let rules: Array<FaultRule & { left: number; hits: number }> = [];
-  let held: Array<() => Promise<void>> = [];
+  type ActiveRule = FaultRule & { left: number; hits: number };
+  let rules: ActiveRule[] = [];
+  let held: Array<{ rule: ActiveRule; send: () => Promise<void> }> = [];
+  const release = async (which: (rule: ActiveRule) => boolean) => {
+    const pending = held.filter((entry) => which(entry.rule));
+    held = held.filter((entry) => !which(entry.rule));
+    for (const { send } of pending) await send();
+  };
   const seen: string[] = [];
   const server = http.createServer((req, res) => {
     const method = req.method ?? 'GET';
@@ -79,7 +89,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       const body = new Promise<Buffer>((resolve) => req.once('end', () => resolve(Buffer.concat(chunks))));
-      held.push(async () => {
+      const send = async () => {
         const payload = await body;
         await new Promise<void>((resolve) => {
           const late = http.request(upstreamOptions, (upstreamRes) => {
@@ -90,7 +100,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
           late.end(payload);
         });
         res.socket?.destroy();
-      });
+      };
+      held.push({ rule, send });
     } else if (rule.mode === 'pass') {
       rule.beforeForward?.();
       forward();
@@ -105,22 +116,22 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     url: `http://127.0.0.1:${port}`,
     seen,
     add(rule) {
-      const added = { ...rule, left: rule.times ?? Number.POSITIVE_INFINITY, hits: 0 };
+      const added: ActiveRule = { ...rule, left: rule.times ?? Number.POSITIVE_INFINITY, hits: 0 };
       rules.push(added);
       return {
         get hits() {
           return added.hits;
         },
+        remove: () => {
+          rules = rules.filter((r) => r !== added);
+        },
+        releaseHeld: () => release((r) => r === added),
       };
     },
     clear() {
       rules = [];
     },
-    async releaseHeld() {
-      const pending = held;
-      held = [];
-      for (const send of pending) await send();
-    },
+    releaseHeld: () => release(() => true),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
