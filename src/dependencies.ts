@@ -35,6 +35,7 @@ import { createServiceAccountClients, type ServiceAccountClients } from './keycl
 import { createClientCredentialsSource } from './keycloak/token-client.ts';
 import { createTokenExchangeGrant } from './keycloak/token-exchange-grant.ts';
 import { SecretBox } from './lib/secret-box.ts';
+import { SecretFingerprints } from './lib/secret-fingerprint.ts';
 import { OwnerWatch } from './reconciler/owner-watch.ts';
 import { Reconciler } from './reconciler/reconciler.ts';
 import { createServiceAccountReadCache, type ServiceAccountReads } from './service-accounts/service-account-read-cache.ts';
@@ -171,6 +172,7 @@ export function createDependencies(input: {
     reads: serviceAccountReads,
     keycloak: serviceAccountClients,
     drift: clientDrift,
+    fingerprints: new SecretFingerprints(serverKey),
     audit,
     webhooks: webhookOutbox,
     policies,

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { AppError } from '../errors/app-error.ts';
+import { isDatabaseUnavailable } from '../db/database-errors.ts';
+import { AppError, DatabaseUnavailableError } from '../errors/app-error.ts';
 import { internalError, PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem.ts';
 
 /**
@@ -45,7 +46,8 @@ export function handleErrors(logger: Logger): ErrorRequestHandler {
       next(error);
       return;
     }
-    const appError = error instanceof AppError ? error : (fromHttpError(error) ?? internalError(error));
+    const appError =
+      error instanceof AppError ? error : (fromHttpError(error) ?? (isDatabaseUnavailable(error) ? new DatabaseUnavailableError(error) : internalError(error)));
     const requestId = res.locals.requestId as string | undefined;
     if (appError.status >= 500) {
       logger.error({ err: appError.cause ?? error, requestId, code: appError.code }, 'request failed');

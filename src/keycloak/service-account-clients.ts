@@ -38,6 +38,14 @@ export interface ManagedClient {
   deploymentId: string | undefined;
 }
 
+/** The secrets a client holds, as Keycloak's secret rotation keeps them; times in epoch seconds. */
+export interface ClientSecrets {
+  current: string;
+  createdAt: number | undefined;
+  /** The previous secret, while Keycloak still accepts it. */
+  rotated: { secret: string; expiresAt: number } | undefined;
+}
+
 export type ServiceAccountClients = ReturnType<typeof createServiceAccountClients>;
 
 export function createServiceAccountClients(keycloak: AdminTransport, options: BridgeIdentity) {
@@ -203,19 +211,46 @@ export function createServiceAccountClients(keycloak: AdminTransport, options: B
     },
 
     /**
-     * Rotates the secret. Keycloak's `secret-rotation` executor (realm-setup.ts) keeps the old one
-     * as the "rotated" secret with the realm's maximum grace; this call then sets this rotation's
-     * own deadline on the client, or drops the old secret at once when the grace is 0.
+     * A new secret. Keycloak's `secret-rotation` executor (realm-setup.ts) keeps the old one as the
+     * "rotated" secret with the realm's maximum grace; setRotatedSecretExpiry gives this rotation
+     * its own deadline, invalidatePreviousSecret drops the old secret at once.
      */
-    async rotateSecret(realm: string, clientUuid: string, graceSeconds: number, now = Date.now()): Promise<{ secret: string; previousExpiresAt: Date | null }> {
-      const secret = await regenerateSecret(realm, clientUuid);
-      if (graceSeconds <= 0) {
-        await invalidatePreviousSecret(realm, clientUuid);
-        return { secret, previousExpiresAt: null };
-      }
-      const deadline = Math.floor(now / 1000) + graceSeconds;
-      await updateAttributes('set rotated secret expiry', realm, clientUuid, { 'client.secret.rotated.expiration.time': String(deadline) });
-      return { secret, previousExpiresAt: new Date(deadline * 1000) };
+    regenerateSecret,
+
+    async setRotatedSecretExpiry(realm: string, clientUuid: string, deadline: Date): Promise<void> {
+      await updateAttributes('set rotated secret expiry', realm, clientUuid, { 'client.secret.rotated.expiration.time': String(Math.floor(deadline.getTime() / 1000)) });
+    },
+
+    /** The current secret and the rotated one Keycloak still accepts (the client's representation carries both). */
+    async readSecrets(realm: string, clientUuid: string, now = Date.now()): Promise<ClientSecrets> {
+      const { body } = await keycloak.request<ClientRepresentation>('read client secrets', 'GET', client(realm, clientUuid));
+      if (!body?.secret) throw new Error('Keycloak returned a client without its secret');
+      const attribute = (name: string) => (typeof body.attributes?.[name] === 'string' ? (body.attributes[name] as string) : undefined);
+      const rotatedSecret = attribute('client.secret.rotated');
+      const rotatedExpiresAt = Number(attribute('client.secret.rotated.expiration.time'));
+      const createdAt = Number(attribute('client.secret.creation.time'));
+      return {
+        current: body.secret,
+        createdAt: Number.isFinite(createdAt) ? createdAt : undefined,
+        rotated: rotatedSecret && rotatedExpiresAt * 1000 > now ? { secret: rotatedSecret, expiresAt: rotatedExpiresAt } : undefined,
+      };
+    },
+
+    /**
+     * Makes `secret` the client's current secret again, with its own creation and expiry times
+     * (which Keycloak's rotation executor reads), and drops the rotated one: undoes a rotation
+     * whose new secret nobody received.
+     */
+    async restoreSecret(realm: string, clientUuid: string, secret: string, times: { createdAt: Date | null; expiresAt: Date | null }): Promise<void> {
+      const seconds = (date: Date) => String(Math.floor(date.getTime() / 1000));
+      await keycloak.request('restore client secret', 'PUT', client(realm, clientUuid), {
+        secret,
+        attributes: {
+          ...(times.createdAt && { 'client.secret.creation.time': seconds(times.createdAt) }),
+          ...(times.expiresAt && { 'client.secret.expiration.time': seconds(times.expiresAt) }),
+        },
+      } satisfies ClientRepresentation);
+      await invalidatePreviousSecret(realm, clientUuid);
     },
 
     async setAccessTokenLifespan(realm: string, clientUuid: string, seconds: number): Promise<void> {

@@ -6,8 +6,9 @@
 //  3. Keycloak clients carrying our marker and deployment id but without a live row are deleted
 //     (clients of other deployments are never touched; a client from before deployment ids is
 //     ours only when a row of ours names it, and the drift check then stamps it);
-//  4. config drift: every live SA's client is compared with its row and repaired; a client that
-//     is gone marks the SA `failed` (repair-client-drift.ts);
+//  4. config drift: every live SA's client is compared with its row and repaired (its lifetime to
+//     the tenant policy, its secret by fingerprint); a client that is gone marks the SA `failed`
+//     (repair-client-drift.ts);
 //  5. owner changes: SAs whose creator lost the role they inherited, was disabled or deleted in
 //     Keycloak follow the tenant policy (owner-watch.ts, follow-owner-change.ts);
 //  6. tenants left `provisioning` or `deleting` by a crash are rolled back or finished.
@@ -194,7 +195,8 @@ export class Reconciler {
     for (const row of await repository.listLiveOwnedBy(tenant)) {
       if (signal.aborted) return;
       try {
-        const outcome = await useCases.repairClientDrift(row, policy, systemAuditContext(tenant, COMPONENT));
+        // A secret younger than staleAfterMs may belong to a rotation whose row write is still coming.
+        const outcome = await useCases.repairClientDrift(row, policy, systemAuditContext(tenant, COMPONENT), { secretSettledAfterMs: this.deps.staleAfterMs });
         if (outcome === 'repaired') report.driftRepaired.push(row.id);
         if (outcome === 'missing') report.clientsMissing.push(row.id);
       } catch (error) {

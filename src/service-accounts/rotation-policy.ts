@@ -5,7 +5,7 @@ import type { RotationPolicyInput } from './service-account-schemas.ts';
 
 export const DAY_MS = 86_400_000;
 
-type RotationLimits = Pick<TenantPolicy, 'maxSecretAgeSeconds' | 'maxGracePeriodSeconds'>;
+export type RotationLimits = Pick<TenantPolicy, 'maxSecretAgeSeconds' | 'maxGracePeriodSeconds'>;
 
 /**
  * The columns an automatic rotation policy sets, after checking it against the tenant's limits:

@@ -1,6 +1,7 @@
 // Tenant policy: the one place it is read (with the one cache, for hot paths) and changed.
 // A change is checked, written, pushed to Keycloak (undone if that fails), then every live SA's
-// token lifetime is re-clamped to it, and the change is audited.
+// token lifetime is re-clamped to it (what a failure leaves, the reconciler finishes), and the
+// change is audited.
 import { auditActions } from '../audit/audit-actions.ts';
 import type { AuditContext, AuditService } from '../audit/audit-service.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -89,13 +90,24 @@ export function createTenantPolicyService(deps: TenantPolicyServiceDeps) {
       }
       // configureRealm records the audiences it registered, so the policy is read once more.
       const configured = await readCurrent(realm);
-      const reclamped = await deps.reclampTokenLifetimes(realm, configured, audit);
-      await deps.audit.record(audit, {
-        action: auditActions.tenantPolicyUpdated,
-        outcome: 'success',
-        target,
-        details: { before: toPolicyResponse(realm, before), after: toPolicyResponse(realm, configured), reclamped_service_accounts: reclamped.length },
-      });
+      // From here the new policy is in force: a re-clamp that fails half way is finished by the
+      // reconciler (repair-client-drift.ts), and the change is audited either way.
+      let reclamped: string[] | undefined;
+      try {
+        reclamped = await deps.reclampTokenLifetimes(realm, configured, audit);
+      } finally {
+        await deps.audit.record(audit, {
+          action: auditActions.tenantPolicyUpdated,
+          outcome: 'success',
+          target,
+          details: {
+            before: toPolicyResponse(realm, before),
+            after: toPolicyResponse(realm, configured),
+            reclamped_service_accounts: reclamped?.length ?? null,
+            ...(!reclamped && { reclamp: 'interrupted; the reconciler finishes it' }),
+          },
+        });
+      }
       return toPolicyResponse(realm, configured);
     },
   };

@@ -1,6 +1,8 @@
-// Keycloak failing in the middle of a create and of a delete: the caller gets 503 with
-// Retry-After and no raw upstream body, and after the reconciler runs Keycloak and the
-// database agree (no orphan client, no live row without a client).
+// Keycloak failing in the middle of a create, a delete, a rotation and a policy change: the
+// caller gets 503 with Retry-After and no raw upstream body (or the result, when only the last
+// answer was lost), and after the reconciler runs Keycloak and the database agree (no orphan
+// client, no live row without a client, the secret the caller holds is the current one). The
+// whole matrix of steps and faults is fault-matrix.test.ts.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../support/app.ts';
 import { apiClient, type ApiClient } from '../support/api.ts';
@@ -111,6 +113,75 @@ describe('a delete that fails half way', () => {
     expect(await findClient(tenant.realm, created.body.client_id)).toBeUndefined();
     expect((await rowsNamed('hard-to-kill'))[0]!.status).toBe('deleted');
     expect((await tryClientCredentials(tenant.realm, created.body.client_id, created.body.client_secret)).status).toBe(401);
+  });
+});
+
+describe('a rotation that fails half way', () => {
+  async function createWithClient(name: string) {
+    const created = await alice.post('/v1/service-accounts', { name });
+    expect(created.status).toBe(201);
+    secrets.push(created.body.client_secret);
+    const row = await app.deps.db.prisma.serviceAccount.findUniqueOrThrow({ where: { id: created.body.id } });
+    return { ...created.body, uuid: row.keycloakClientUuid! } as { id: string; client_id: string; client_secret: string; uuid: string };
+  }
+
+  it('when setting the grace deadline fails after Keycloak made the new secret, then 503 and the secret the caller holds is the current one again', async () => {
+    const sa = await createWithClient('rotate-undone');
+    proxy.add({ match: (m, p) => m === 'PUT' && p.endsWith(`/clients/${sa.uuid}`), mode: 'unavailable', times: 1 });
+    expectUpstreamProblem(await alice.post(`/v1/service-accounts/${sa.id}/regenerate-secret`, { grace_period: 3600 }));
+    const client = await findClient(tenant.realm, sa.client_id);
+    expect(client.secret === sa.client_secret).toBe(true);
+    expect(client.attributes['client.secret.rotated']).toBeUndefined();
+    expect((await tryClientCredentials(tenant.realm, sa.client_id, sa.client_secret)).status).toBe(200);
+    expect((await app.deps.db.prisma.serviceAccount.findUniqueOrThrow({ where: { id: sa.id } })).previousSecretExpiresAt).toBeNull();
+  });
+
+  it('when only the answer to dropping the old secret is lost, then the rotation counts: 200 with the new secret, and the old one is refused', async () => {
+    const sa = await createWithClient('rotate-finished');
+    proxy.add({ match: (m, p) => m === 'DELETE' && p.endsWith(`/clients/${sa.uuid}/client-secret/rotated`), mode: 'lose-answer', times: 1 });
+    const rotated = await alice.post(`/v1/service-accounts/${sa.id}/regenerate-secret`);
+    expect(rotated.status).toBe(200);
+    secrets.push(rotated.body.client_secret);
+    expect((await tryClientCredentials(tenant.realm, sa.client_id, rotated.body.client_secret)).status).toBe(200);
+    expect((await tryClientCredentials(tenant.realm, sa.client_id, sa.client_secret)).status).toBe(401);
+  });
+
+  it('when a rotation reaches Keycloak only after the bridge gave up, then the reconciler makes the secret the caller holds current again', async () => {
+    const sa = await createWithClient('rotate-late');
+    proxy.add({ match: (m, p) => m === 'POST' && p.endsWith(`/clients/${sa.uuid}/client-secret`), mode: 'hold', times: 1 });
+    expectUpstreamProblem(await alice.post(`/v1/service-accounts/${sa.id}/regenerate-secret`));
+    await proxy.releaseHeld();
+    expect((await findClient(tenant.realm, sa.client_id)).secret === sa.client_secret).toBe(false);
+
+    const report = await app.deps.reconciler.runOnce();
+    expect(report.driftRepaired).toContain(sa.id);
+    expect((await findClient(tenant.realm, sa.client_id)).secret === sa.client_secret).toBe(true);
+    expect((await tryClientCredentials(tenant.realm, sa.client_id, sa.client_secret)).status).toBe(200);
+    const audit = await app.deps.db.prisma.auditEvent.findFirstOrThrow({ where: { targetId: sa.id, action: 'service_account.drift_repaired' } });
+    expect(JSON.stringify(audit.details)).toContain('a rotation nobody received was undone');
+  });
+});
+
+describe('a policy change that fails half way', () => {
+  it('when re-clamping a client fails, then 503, the change is audited, and the reconciler clamps the rest', async () => {
+    const root = await fixture.as('root', 'platform');
+    const created = await alice.post('/v1/service-accounts', { name: 'clamp-later', access_token_ttl: 900 });
+    secrets.push(created.body.client_secret);
+    const uuid = (await app.deps.db.prisma.serviceAccount.findUniqueOrThrow({ where: { id: created.body.id } })).keycloakClientUuid!;
+    proxy.add({ match: (m, p) => m === 'PUT' && p.endsWith(`/clients/${uuid}`), mode: 'unavailable', times: 1 });
+    try {
+      expectUpstreamProblem(await root.patch(`/v1/tenants/${tenant.realm}/policy`, { max_access_token_ttl: 600 }));
+      expect((await root.get(`/v1/tenants/${tenant.realm}/policy`)).body.max_access_token_ttl).toBe(600);
+      const audit = await app.deps.db.prisma.auditEvent.findFirstOrThrow({ where: { action: 'tenant.policy_updated', targetId: tenant.realm }, orderBy: { occurredAt: 'desc' } });
+      expect(audit).toMatchObject({ outcome: 'success', details: expect.objectContaining({ reclamp: expect.stringMatching(/reconciler/) }) });
+
+      const report = await app.deps.reconciler.runOnce();
+      expect(report.driftRepaired).toContain(created.body.id);
+      expect((await alice.get(`/v1/service-accounts/${created.body.id}`)).body.access_token_ttl).toBe(600);
+      expect((await findClient(tenant.realm, created.body.client_id)).attributes['access.token.lifespan']).toBe('600');
+    } finally {
+      expect((await root.patch(`/v1/tenants/${tenant.realm}/policy`, { max_access_token_ttl: 3600 })).status).toBe(200);
+    }
   });
 });
 

@@ -34,11 +34,13 @@ export async function startTestApp(options: {
   port?: number;
   /** Share this app's database (a second replica of the same deployment); it is dropped by its owner only. */
   replicaOf?: TestApp;
+  /** Rewrites the URL the app opens its fresh database with (e.g. to go through a TCP proxy). */
+  databaseVia?: (url: string) => string;
 }): Promise<TestApp> {
   const kc = testKeycloak();
   const { db, drop, url: dbUrl } = options.replicaOf
     ? await openReplicaDatabase(options.replicaOf.dbUrl)
-    : await createTestDatabase();
+    : await createTestDatabase({ connectVia: options.databaseVia });
   const config = loadConfig({
     KEYCLOAK_URL: kc.url,
     KEYCLOAK_ADMIN_CLIENT_ID: kc.bridgeAdmin.clientId,

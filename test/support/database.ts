@@ -17,11 +17,14 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(options: { migrationsDir?: string } = {}): Promise<TestDatabase> {
-  const { url, dropDatabase } = await createPostgresDatabase();
+export async function createTestDatabase(options: { migrationsDir?: string; connectVia?: (url: string) => string } = {}): Promise<TestDatabase> {
+  const { url: directUrl, dropDatabase } = await createPostgresDatabase();
+  // The app may reach the database through something in between (a proxy a test can cut); the
+  // database is still created and dropped directly.
+  const url = options.connectVia ? options.connectVia(directUrl) : directUrl;
   let db: Database;
   try {
-    db = await openDatabase({ kind: 'postgres', url }, options);
+    db = await openDatabase({ kind: 'postgres', url }, { migrationsDir: options.migrationsDir });
   } catch (error) {
     await dropDatabase().catch(() => undefined);
     throw error;

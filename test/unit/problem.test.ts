@@ -1,7 +1,10 @@
+import pg from 'pg';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
+import { isDatabaseUnavailable } from '../../src/db/database-errors.ts';
 import { AppError, InvalidTokenError, KeycloakUnavailableError } from '../../src/errors/app-error.ts';
 import { errorCodes } from '../../src/errors/error-codes.ts';
+import { Prisma } from '../../src/generated/prisma/client.ts';
 import { fieldErrorsFromZod, internalError, toProblem } from '../../src/errors/problem.ts';
 import { translateKeycloakError, KeycloakConflictError, KeycloakNotFoundError } from '../../src/keycloak/keycloak-errors.ts';
 
@@ -53,5 +56,28 @@ describe('translateKeycloakError', () => {
       expect((translated as KeycloakUnavailableError).status).toBe(503);
       expect((translated as KeycloakUnavailableError).headers['Retry-After']).toBe('5');
     }
+  });
+});
+
+describe('isDatabaseUnavailable', () => {
+  const postgresError = (code: string, message: string) => Object.assign(new pg.DatabaseError(message, 0, 'error'), { code, severity: 'FATAL' });
+  const prismaError = (code: string, meta?: Record<string, unknown>) => new Prisma.PrismaClientKnownRequestError('failed', { code, clientVersion: '7.10.0', meta });
+
+  it('when the connection broke or was refused, then the database is unavailable', () => {
+    expect(isDatabaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isDatabaseUnavailable(new Error('Client has encountered a connection error and is not queryable'))).toBe(true);
+    expect(isDatabaseUnavailable(new Error('timeout exceeded when trying to connect'))).toBe(true);
+    expect(isDatabaseUnavailable(prismaError('P1017'))).toBe(true);
+    expect(isDatabaseUnavailable(prismaError('P1001'))).toBe(true);
+    expect(isDatabaseUnavailable(postgresError('57P01', 'terminating connection due to administrator command'))).toBe(true);
+    expect(isDatabaseUnavailable(prismaError('P2010', { driverAdapterError: { cause: { originalCode: '57P01' } } }))).toBe(true);
+    expect(isDatabaseUnavailable(new Error('query failed', { cause: new Error('Connection terminated unexpectedly') }))).toBe(true);
+  });
+
+  it('when a query failed on its own, then it is not unavailability', () => {
+    expect(isDatabaseUnavailable(new Error('boom'))).toBe(false);
+    expect(isDatabaseUnavailable(prismaError('P2002'))).toBe(false);
+    expect(isDatabaseUnavailable(postgresError('23505', 'duplicate key value violates unique constraint'))).toBe(false);
+    expect(isDatabaseUnavailable(Object.assign(new Error('connect ECONNRESET'), { code: 'ECONNRESET' }))).toBe(false);
   });
 });

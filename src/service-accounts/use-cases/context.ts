@@ -9,6 +9,7 @@ import type { RoleNames } from '../../config.ts';
 import { InsufficientRoleError, NotFoundError } from '../../errors/app-error.ts';
 import type { ClientDrift } from '../../keycloak/client-drift.ts';
 import type { ServiceAccountClients } from '../../keycloak/service-account-clients.ts';
+import type { SecretFingerprints } from '../../lib/secret-fingerprint.ts';
 import type { TenantPolicyService } from '../../tenants/tenant-policy-service.ts';
 import type { WebhookOutbox } from '../../webhooks/webhook-outbox.ts';
 import type { ServiceAccountReads } from '../service-account-read-cache.ts';
@@ -20,6 +21,8 @@ export interface ServiceAccountDeps {
   reads: Pick<ServiceAccountReads, 'findLive'>;
   keycloak: ServiceAccountClients;
   drift: ClientDrift;
+  /** Fingerprints of the secrets handed out (the row keeps one; never a secret). */
+  fingerprints: SecretFingerprints;
   audit: AuditService;
   webhooks: WebhookOutbox;
   policies: Pick<TenantPolicyService, 'readCurrent'>;

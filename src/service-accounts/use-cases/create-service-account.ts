@@ -98,6 +98,7 @@ export async function createServiceAccount(
           keycloakClientUuid: createdClient,
           keycloakUserId: userId,
           secretRotatedAt: rotatedAt,
+          secretFingerprint: deps.fingerprints.of(clientSecret),
           secretExpiresAt: secretExpiry(rotatedAt, policy),
           ...(input.rotation && rotationColumns(input.rotation, policy, rotatedAt)),
           ...shapeColumns,

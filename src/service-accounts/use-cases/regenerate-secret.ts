@@ -1,5 +1,7 @@
 // A new secret, shown once. Keycloak rotates it (keeping the old one for the grace period, if
-// any); then the new dates, the audit event and the webhook are recorded in one transaction.
+// any); then the new dates, the secret's fingerprint, the audit event and the webhook are recorded
+// in one transaction. A failure part way is undone (settle-secret.ts), unless Keycloak finished and
+// only its last answer was lost: then the rotation is recorded and the secret handed out.
 // rotateSecret is shared with the rotation scheduler, which passes the transaction that holds
 // the row's lock.
 import { auditActions } from '../../audit/audit-actions.ts';
@@ -11,6 +13,7 @@ import { checkGracePeriod, DAY_MS, secretExpiry } from '../rotation-policy.ts';
 import type { ServiceAccountRow } from '../service-account-repository.ts';
 import { toWebhookPayload } from '../service-account-view.ts';
 import { authorize, findLiveOrFail, serviceAccountTarget, type ServiceAccountContext, type ServiceAccountDeps } from './context.ts';
+import { settleSecret } from './settle-secret.ts';
 
 export interface RotatedSecret {
   account: ServiceAccountRow;
@@ -28,7 +31,7 @@ export async function regenerateSecret(deps: ServiceAccountDeps, ctx: ServiceAcc
 }
 
 export async function rotateSecret(
-  deps: Pick<ServiceAccountDeps, 'repository' | 'keycloak' | 'audit' | 'webhooks'>,
+  deps: Pick<ServiceAccountDeps, 'repository' | 'keycloak' | 'audit' | 'webhooks' | 'fingerprints' | 'logger'>,
   row: ServiceAccountRow,
   graceSeconds: number,
   policy: TenantPolicy,
@@ -36,13 +39,51 @@ export async function rotateSecret(
   trigger: 'manual' | 'scheduled',
   tx?: Prisma.TransactionClient,
 ): Promise<RotatedSecret> {
-  const { repository, audit } = deps;
+  const { repository, audit, keycloak } = deps;
   const target = serviceAccountTarget(row.id);
   const now = Date.now();
-  let rotated: { secret: string; previousExpiresAt: Date | null };
+  const realm = row.tenant;
+  const clientUuid = row.keycloakClientUuid!;
+  // Keycloak keeps expiry times in whole seconds.
+  const previousExpiresAt = graceSeconds > 0 ? new Date((Math.floor(now / 1000) + graceSeconds) * 1000) : null;
+  const write = async (db: Prisma.TransactionClient, secret: string) => {
+    const updated = await repository.update(
+      row.id,
+      {
+        secretFingerprint: deps.fingerprints.of(secret),
+        secretRotatedAt: new Date(now),
+        secretExpiresAt: secretExpiry(new Date(now), policy),
+        previousSecretExpiresAt: previousExpiresAt,
+        expiryNoticeSent: null,
+        ...(row.rotationEnabled && row.rotationIntervalDays && { nextRotationAt: new Date(now + row.rotationIntervalDays * DAY_MS) }),
+      },
+      db,
+    );
+    const details = { trigger, grace_period: graceSeconds, previous_secret_expires_at: previousExpiresAt?.toISOString() ?? null };
+    await audit.record(auditContext, { action: auditActions.secretRegenerated, outcome: 'success', target, details }, db);
+    await deps.webhooks.enqueue(row.tenant, 'service_account.secret_rotated', { ...toWebhookPayload(updated), trigger, grace_period: graceSeconds }, db);
+    return updated;
+  };
+
+  let secret: string | undefined;
   try {
-    rotated = await deps.keycloak.rotateSecret(row.tenant, row.keycloakClientUuid!, graceSeconds, now);
+    try {
+      secret = await keycloak.regenerateSecret(realm, clientUuid);
+      if (previousExpiresAt) await keycloak.setRotatedSecretExpiry(realm, clientUuid, previousExpiresAt);
+      else await keycloak.invalidatePreviousSecret(realm, clientUuid);
+    } catch (error) {
+      // Perhaps only the last answer was lost: a rotation Keycloak finished is recorded as done.
+      if (secret === undefined || !(await rotationFinished(deps, row, secret, previousExpiresAt))) throw error;
+    }
+    const rotated = secret;
+    const account = tx ? await write(tx, rotated) : await repository.transaction((db) => write(db, rotated));
+    return { account, clientSecret: rotated };
   } catch (error) {
+    // Undo what Keycloak did, so that the secret the caller holds stays the current one; if
+    // Keycloak cannot be reached now, the reconciler does it (repair-client-drift.ts).
+    await settleSecret(deps, row, policy, { now, tx }).catch((settleError: unknown) =>
+      deps.logger.error({ err: settleError, serviceAccountId: row.id }, 'undoing a failed rotation failed; the reconciler will retry'),
+    );
     await audit.recordSafely(auditContext, {
       action: auditActions.secretRegenerated,
       outcome: 'failed',
@@ -51,23 +92,21 @@ export async function rotateSecret(
     });
     throw error;
   }
-  const write = async (db: Prisma.TransactionClient) => {
-    const updated = await repository.update(
-      row.id,
-      {
-        secretRotatedAt: new Date(now),
-        secretExpiresAt: secretExpiry(new Date(now), policy),
-        previousSecretExpiresAt: rotated.previousExpiresAt,
-        expiryNoticeSent: null,
-        ...(row.rotationEnabled && row.rotationIntervalDays && { nextRotationAt: new Date(now + row.rotationIntervalDays * DAY_MS) }),
-      },
-      db,
-    );
-    const details = { trigger, grace_period: graceSeconds, previous_secret_expires_at: rotated.previousExpiresAt?.toISOString() ?? null };
-    await audit.record(auditContext, { action: auditActions.secretRegenerated, outcome: 'success', target, details }, db);
-    await deps.webhooks.enqueue(row.tenant, 'service_account.secret_rotated', { ...toWebhookPayload(updated), trigger, grace_period: graceSeconds }, db);
-    return updated;
-  };
-  const account = tx ? await write(tx) : await repository.transaction(write);
-  return { account, clientSecret: rotated.secret };
+}
+
+/** Whether Keycloak holds `secret` as current with the previous secret as this rotation wanted it. */
+async function rotationFinished(
+  deps: Pick<ServiceAccountDeps, 'keycloak' | 'fingerprints'>,
+  row: ServiceAccountRow,
+  secret: string,
+  previousExpiresAt: Date | null,
+): Promise<boolean> {
+  try {
+    const held = await deps.keycloak.readSecrets(row.tenant, row.keycloakClientUuid!);
+    if (held.current !== secret) return false;
+    if (!previousExpiresAt) return held.rotated === undefined;
+    return held.rotated?.expiresAt === previousExpiresAt.getTime() / 1000 && (row.secretFingerprint === null || deps.fingerprints.matches(held.rotated.secret, row.secretFingerprint));
+  } catch {
+    return false;
+  }
 }

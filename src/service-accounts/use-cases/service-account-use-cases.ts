@@ -35,7 +35,8 @@ export function bindServiceAccountUseCases(deps: ServiceAccountDeps) {
     deleteAllOfTenant: (tenant: string, audit: AuditContext) => deleteAllOfTenant(deps, tenant, audit),
     rollBackProvisioning: (realm: string, row: ServiceAccountRow, clientUuid: string | undefined) => rollBackProvisioning(deps, realm, row, clientUuid),
     reclampTokenLifetimes: (tenant: string, policy: TenantPolicy, audit: AuditContext) => reclampTokenLifetimes(deps, tenant, policy, audit),
-    repairClientDrift: (row: ServiceAccountRow, policy: TenantPolicy, audit: AuditContext) => repairClientDrift(deps, row, policy, audit),
+    repairClientDrift: (row: ServiceAccountRow, policy: TenantPolicy, audit: AuditContext, options?: { secretSettledAfterMs?: number }) =>
+      repairClientDrift(deps, row, policy, audit, options),
     followOwnerChange: (row: ServiceAccountRow, owner: OwnerVerdict, policy: OwnerChangePolicy, audit: AuditContext) => followOwnerChange(deps, row, owner, policy, audit),
   };
 }
