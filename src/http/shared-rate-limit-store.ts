@@ -58,13 +58,19 @@ export class SharedRateLimitStore implements Store {
     }
   }
 
-  async increment(key: string): Promise<IncrementResponse> {
+  // Not async: a hit counted here is answered synchronously (express-rate-limit accepts either),
+  // so the hot path awaits no promise.
+  increment(key: string): IncrementResponse | Promise<IncrementResponse> {
     const id = this.prefix + key;
     const local = this.windows.get(id);
     if (this.options.syncIntervalMs > 0 && local && this.now() < local.resetAt) {
       local.pending += 1;
       return { totalHits: local.known + local.sending + local.pending, resetTime: new Date(local.resetAt) };
     }
+    return this.addToDatabase(id);
+  }
+
+  private async addToDatabase(id: string): Promise<IncrementResponse> {
     const count = await this.counters.add(id, 1, this.windowMs);
     this.pruneNowAndThen();
     if (this.options.syncIntervalMs > 0) this.windows.set(id, { known: count.total, pending: 0, sending: 0, resetAt: count.resetAt.getTime() });
