@@ -1,6 +1,7 @@
 // Every query of the API key component. A key is found by its HMAC only; the authentication
 // lookup reads the key, its service account and its tenant's policy in one indexed query.
 import type { ApiKey, Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { createWriteListeners } from '../db/write-listeners.ts';
 
 type Db = Prisma.TransactionClient | PrismaClient;
 
@@ -46,19 +47,10 @@ export interface ExpiredKeyCandidate {
 export function createApiKeyRepository(prisma: PrismaClient) {
   // Told after every write to a key (and after a transaction commits), so that what this process
   // remembers of it (api-key-credential-cache.ts) is dropped before the writer's caller hears back.
-  const writeListeners = new Set<() => void>();
-  async function written<T>(write: Promise<T>): Promise<T> {
-    try {
-      return await write;
-    } finally {
-      for (const listener of writeListeners) listener();
-    }
-  }
+  const { onWrite, written } = createWriteListeners();
 
   return {
-    onWrite(listener: () => void): void {
-      writeListeners.add(listener);
-    },
+    onWrite,
 
     insert(data: Prisma.ApiKeyUncheckedCreateInput, db: Db = prisma): Promise<ApiKeyRow> {
       return db.apiKey.create({ data });

@@ -1,6 +1,7 @@
 import { Prisma, type PrismaClient, type ServiceAccount } from '../generated/prisma/client.ts';
 import type { ServiceAccountMatch } from '../auth/service-account-identity.ts';
 import type { Cursor } from '../lib/cursor.ts';
+import { createWriteListeners } from '../db/write-listeners.ts';
 
 export type ServiceAccountRow = ServiceAccount;
 export type ServiceAccountStatus = ServiceAccount['status'];
@@ -33,19 +34,10 @@ function isUniqueViolation(error: unknown): boolean {
 export function createServiceAccountRepository(prisma: PrismaClient) {
   // Told after every write (and after a transaction commits), so that what this process remembers
   // of the rows (service-account-read-cache.ts) is dropped before the writer's caller hears back.
-  const writeListeners = new Set<() => void>();
-  async function written<T>(write: Promise<T>): Promise<T> {
-    try {
-      return await write;
-    } finally {
-      for (const listener of writeListeners) listener();
-    }
-  }
+  const { onWrite, written } = createWriteListeners();
 
   return {
-    onWrite(listener: () => void): void {
-      writeListeners.add(listener);
-    },
+    onWrite,
 
     async insertProvisioning(data: Omit<Prisma.ServiceAccountUncheckedCreateInput, 'status'>): Promise<ServiceAccountRow> {
       try {

@@ -1,4 +1,5 @@
 import type { Prisma, PrismaClient, Tenant } from '../generated/prisma/client.ts';
+import { createWriteListeners } from '../db/write-listeners.ts';
 
 export interface TenantRecord {
   realm: string;
@@ -54,19 +55,10 @@ const emptyCounts = (): ServiceAccountCounts => ({ active: 0, disabled: 0, faile
 export function createTenantRepository(prisma: PrismaClient) {
   // Told after a policy change, so that what this process remembers of the policy (API key
   // credentials, api-key-credential-cache.ts) is dropped before the caller hears back.
-  const writeListeners = new Set<() => void>();
-  async function written<T>(write: Promise<T>): Promise<T> {
-    try {
-      return await write;
-    } finally {
-      for (const listener of writeListeners) listener();
-    }
-  }
+  const { onWrite, written } = createWriteListeners();
 
   return {
-    onWrite(listener: () => void): void {
-      writeListeners.add(listener);
-    },
+    onWrite,
 
     /**
      * Registers realms found at start. A tenant that was deleted or released stays so: the realm
