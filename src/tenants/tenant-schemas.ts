@@ -13,8 +13,9 @@ const policyFields = {
     max_grace_period_seconds: z.number().int().min(0).max(30 * 86_400).optional(),
     max_access_token_ttl: z.number().int().min(10).max(86_400).optional(),
     default_access_token_ttl: z.number().int().min(10).max(86_400).optional(),
-    allowed_scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/)).max(100).optional(),
-    allowed_audiences: z.array(z.string().min(1).max(255)).max(100).optional(),
+    // Unique: a repeated audience made realm setup register its client twice (409 from Keycloak, a 500 here; found by schemathesis).
+    allowed_scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/)).max(100).refine((v) => new Set(v).size === v.length, 'must not repeat a value').optional(),
+    allowed_audiences: z.array(z.string().min(1).max(255)).max(100).refine((v) => new Set(v).size === v.length, 'must not repeat a value').optional(),
     on_owner_change: ownerChangePolicy.optional(),
     api_keys_allowed: z.boolean().optional(),
     max_api_key_lifetime_days: z.number().int().min(1).max(3650).nullable().optional(),

@@ -64,6 +64,16 @@ describe('access token lifetime', () => {
     expect(token.exp! - token.iat!).toBe(200);
   });
 
+  it('when a policy repeats an audience or a scope, then 400 names the field and the policy is unchanged', async () => {
+    const before = await root.get(`/v1/tenants/${tenant.realm}/policy`);
+    for (const [field, values] of [['allowed_audiences', ['A', 'A']], ['allowed_scopes', ['s', 's']]] as const) {
+      const refused = await root.patch(`/v1/tenants/${tenant.realm}/policy`, { [field]: values });
+      expect(refused.status).toBe(400);
+      expect(JSON.stringify(refused.body)).toContain(`body.${field}`);
+    }
+    expect((await root.get(`/v1/tenants/${tenant.realm}/policy`)).body).toEqual(before.body);
+  });
+
   it('when the tenant maximum drops, then existing SAs are re-clamped in Keycloak', async () => {
     const lowered = await root.patch(`/v1/tenants/${tenant.realm}/policy`, { max_access_token_ttl: 60, default_access_token_ttl: 60 });
     expect(lowered.status).toBe(200);
