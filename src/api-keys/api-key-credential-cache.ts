@@ -42,7 +42,8 @@ export function createApiKeyCredentialCache(
     async findForAuthentication(keyHash) {
       if (!changes.isCurrent()) return repository.findForAuthentication(keyHash);
       const hit = records.get(keyHash);
-      if (hit) return { ...hit };
+      // Frozen when remembered, so the same object is handed out without a copy.
+      if (hit) return hit;
       const before = generation;
       const record = await repository.findForAuthentication(keyHash);
       if (record && generation === before && changes.isCurrent()) {

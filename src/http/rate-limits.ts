@@ -1,8 +1,8 @@
 // The bridge's rate limits, one fixed one-minute window each (express-rate-limit), counted across
 // replicas when a shared store is given (shared-rate-limit-store.ts). Over a limit: 429
 // problem+json `rate_limited` with Retry-After, documented on every operation it guards.
-import type { Request, RequestHandler, Response } from 'express';
-import { rateLimit, type Store } from 'express-rate-limit';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { MemoryStore, rateLimit, type IncrementResponse, type Options, type Store } from 'express-rate-limit';
 import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../errors/app-error.ts';
 import { principalOf } from './authenticate.ts';
@@ -45,15 +45,40 @@ export function callerKey(principal: Principal): string {
   return `${principal.realm}:${principal.actor.id}`;
 }
 
-/** Requests made with an API key, per key: a leaked or runaway key cannot flood the API. Access tokens are not counted here. */
+/**
+ * Requests made with an API key, per key: a leaked or runaway key cannot flood the API. Access
+ * tokens are not counted here. The same window, headers and 429 as limitRequests, but counted
+ * inline rather than through express-rate-limit: this runs on every API-key request, where the
+ * library's four awaits and per-request validations were 2.5 % of the request's CPU (self time,
+ * bench profile of GET /v1/me), and the shared store answers a hit counted locally without a
+ * promise.
+ */
 export function limitApiKeyRequests(perMinute: number, store: Store | undefined): RequestHandler {
-  return limitRequests({
-    perMinute,
-    store,
-    skip: (_req, res) => principalOf(res).apiKeyId === undefined,
-    keyOf: (_req, res) => principalOf(res).apiKeyId!,
-    describe: (seconds) => `This API key made more than ${perMinute} requests in a minute; retry after ${seconds} s`,
-  });
+  const windowMs = 60_000;
+  const counter = store ?? new MemoryStore();
+  void counter.init?.({ windowMs } as Options);
+  const policy = `${perMinute};w=${windowMs / 1000}`;
+
+  function decide(res: Response, next: NextFunction, counted: IncrementResponse): void {
+    const seconds = counted.resetTime ? Math.max(1, Math.ceil((counted.resetTime.getTime() - Date.now()) / 1000)) : windowMs / 1000;
+    res.setHeader('RateLimit-Policy', policy);
+    res.setHeader('RateLimit', `limit=${perMinute}, remaining=${Math.max(perMinute - counted.totalHits, 0)}, reset=${seconds}`);
+    if (counted.totalHits <= perMinute) return next();
+    const detail = `This API key made more than ${perMinute} requests in a minute; retry after ${seconds} s`;
+    next(new AppError('rate_limited', detail, { headers: { 'Retry-After': String(seconds) } }));
+  }
+
+  return function limitApiKeyRequest(_req, res, next) {
+    const keyId = principalOf(res).apiKeyId;
+    if (keyId === undefined) return next();
+    try {
+      const counted = counter.increment(keyId);
+      if (counted instanceof Promise) counted.then((c) => decide(res, next, c), next);
+      else decide(res, next, counted);
+    } catch (error) {
+      next(error);
+    }
+  };
 }
 
 /** Unauthenticated reports of leaked keys, per client address. */
@@ -73,11 +98,15 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * script gets 429s before it can queue Keycloak admin calls for everyone else.
  */
 export function limitMutations(perMinute: number, store: Store | undefined): RequestHandler {
-  return limitRequests({
+  const limiter = limitRequests({
     perMinute,
     store,
-    skip: (req) => !MUTATING.has(req.method),
     keyOf: (_req, res) => callerKey(principalOf(res)),
     describe: (seconds) => `More than ${perMinute} changes in a minute from this caller; retry after ${seconds} s`,
   });
+  // Reads pass straight on: entering express-rate-limit only to be skipped costs a read several awaits.
+  return function limitMutation(req, res, next) {
+    if (MUTATING.has(req.method)) limiter(req, res, next);
+    else next();
+  };
 }

@@ -407,10 +407,19 @@ describe('rate limits', () => {
     const sa = await createSa(alice, 'chatty');
     const [busy, calm] = [(await createKey(alice, sa.id, { name: 'busy' })).body.key, (await createKey(alice, sa.id, { name: 'calm' })).body.key];
     const statuses: number[] = [];
-    for (let i = 0; i < RATE_LIMIT; i += 1) statuses.push((await withKey(busy).get('/v1/me')).status);
+    const remaining: string[] = [];
+    for (let i = 0; i < RATE_LIMIT; i += 1) {
+      const response = await withKey(busy).get('/v1/me');
+      statuses.push(response.status);
+      remaining.push(/remaining=(\d+)/.exec(response.headers.get('ratelimit') ?? '')?.[1] ?? 'none');
+    }
     expect(statuses.every((s) => s === 200)).toBe(true);
+    // The IETF draft headers count the key's requests down (the figures express-rate-limit gives the other limits).
+    expect(remaining).toEqual(Array.from({ length: RATE_LIMIT }, (_, i) => String(RATE_LIMIT - 1 - i)));
     const limited = await withKey(busy).get('/v1/me');
     expect(limited).toMatchObject({ status: 429, body: { code: 'rate_limited' } });
+    expect(limited.headers.get('ratelimit-policy')).toBe(`${RATE_LIMIT};w=60`);
+    expect(limited.headers.get('ratelimit')).toMatch(new RegExp(`^limit=${RATE_LIMIT}, remaining=0, reset=\\d+$`));
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(60);
     expect((await withKey(calm).get('/v1/me')).status).toBe(200);

@@ -191,6 +191,25 @@ describe('API key authentication', () => {
     });
   });
 
+  it('when a key was found before, then later requests look up the same HMAC without computing it; an unknown key is hashed every time', async () => {
+    const { authenticator, repository } = service(record());
+    const expected = hasher.hash(key);
+    const hashing = vi.spyOn(hasher, 'hash');
+    try {
+      for (let i = 0; i < 3; i += 1) await authenticator.authenticate(key, origin);
+      expect(hashing).toHaveBeenCalledTimes(1);
+      expect(repository.findForAuthentication.mock.calls).toEqual([[expected], [expected], [expected]]);
+
+      hashing.mockClear();
+      const unknown = service(null);
+      const other = generateApiKey();
+      for (let i = 0; i < 2; i += 1) await expect(unknown.authenticator.authenticate(other, origin)).rejects.toMatchObject({ status: 401 });
+      expect(hashing).toHaveBeenCalledTimes(2);
+    } finally {
+      hashing.mockRestore();
+    }
+  });
+
   it('when the stored role is cpi-admin outside the platform realm, then the key has no role, as a token would', async () => {
     const { authenticator } = service(record({ role: 'cpi-admin' }));
     expect((await authenticator.authenticate(key, origin)).role).toBeNull();
