@@ -6,8 +6,20 @@ import { requestContext } from '../logging/logger.ts';
 // inject log lines or oversized values through it.
 const acceptableRequestId = /^[A-Za-z0-9._:-]{1,64}$/;
 
+// 12 random bytes per id, taken from a pool filled 256 ids at a time: one randomBytes call per
+// request showed as 2 % of a GET /healthz profile (a synchronous call into the CSPRNG each time).
+const ID_BYTES = 12;
+let pool = Buffer.alloc(0);
+let offset = 0;
+
 export function newRequestId(): string {
-  return `req_${randomBytes(12).toString('base64url')}`;
+  if (offset + ID_BYTES > pool.length) {
+    pool = randomBytes(ID_BYTES * 256);
+    offset = 0;
+  }
+  const id = pool.toString('base64url', offset, offset + ID_BYTES);
+  offset += ID_BYTES;
+  return `req_${id}`;
 }
 
 export function assignRequestId(): RequestHandler {
