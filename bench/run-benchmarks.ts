@@ -10,9 +10,11 @@
 //                            SA token pair of reads, alternated)
 //   BENCH_COMPARISON_ROUNDS=4 extra alternated loads of the API key / SA token pair
 //   BENCH_PROFILE=1          a CPU profile of the bridge per load (inspector), summarised after the table
+//   BENCH_PROFILE_DIR=dir    also keeps each profile there as <row>-<column>.cpuprofile (Chrome DevTools opens them)
 //   BENCH_ENTRY=dist         run the compiled JavaScript (npm run build) instead of the sources via tsx
 //   BENCH_NODE_ARGS='…'      extra node flags for the bridge (e.g. heap limits)
 import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { repoRoot } from '../src/config.ts';
@@ -20,6 +22,7 @@ import { startKeycloak } from '../test/harness/environment.ts';
 import { EXCHANGE_AUDIENCE, grantToken, readExchangeClient, startColumn, type Column, type ColumnSpec } from './bench-setup.ts';
 import { formatProfile, summariseProfile } from './cpu-profile.ts';
 import { burst, checkConsistency, creators } from './create-benchmarks.ts';
+import { openCpuWindow } from './cpu-usage.ts';
 import { connectProfiler, type InspectorProfiler } from './inspector-profiler.ts';
 import { generateLoad, type LoadResult, type LoadTarget } from './load-generator.ts';
 import { readRssBytes, sampleRss } from './rss-sampler.ts';
@@ -34,7 +37,8 @@ const burstCount = Number(env.BENCH_BURST ?? 200);
 const burstConcurrency = Number(env.BENCH_BURST_CONCURRENCY ?? 20);
 const comparisonRounds = Number(env.BENCH_COMPARISON_ROUNDS ?? 4);
 const groups = new Set((env.BENCH_ONLY ?? 'reads,exchange,create,burst,list').split(',').map((g) => g.trim()));
-const profiling = Boolean(env.BENCH_PROFILE);
+const profileDir = env.BENCH_PROFILE_DIR;
+const profiling = Boolean(env.BENCH_PROFILE || profileDir);
 const entry = env.BENCH_ENTRY === 'dist' ? 'dist' : 'source';
 const nodeArgs = env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 const log = (m: string) => console.error(`[bench] ${m}`);
@@ -55,6 +59,7 @@ const rowOrder: Array<{ key: string; label: string; target: string }> = [
   { key: 'list-page', label: 'GET /v1/service-accounts?limit=20, user token', target: '' },
   { key: 'rss', label: 'bridge RSS: idle / peak under load / after', target: '<= 200 MB' },
   { key: 'exchange', label: 'exchange throughput, bridge / direct Keycloak', target: '>= 0.9' },
+  { key: 'exchange-cpu', label: 'machine CPU per exchange, via the bridge / direct', target: '' },
   { key: 'exchange-p50', label: 'exchange p50 overhead (sequential)', target: '< 5 ms' },
   { key: 'create', label: 'create p50, bridge / direct admin calls', target: '<= 1.15' },
   { key: 'burst', label: `${burstCount} creates at ${burstConcurrency} over 4 tenants, bridge / direct`, target: '>= 0.8, 0 errors, 0 orphans, 0 dangling' },
@@ -88,7 +93,11 @@ const rate = (r: LoadResult) => `${Math.round(r.requestsPerSecond).toLocaleStrin
 async function measure(result: ColumnResult, key: string, target: LoadTarget, profiler: InspectorProfiler | undefined, expectStatus = 2): Promise<LoadResult> {
   await profiler?.start();
   const load = await generateLoad(target, { connections, seconds, warmupSeconds });
-  if (profiler) result.profiles.push(formatProfile(`${key} (${result.label})`, summariseProfile(await profiler.stop())));
+  if (profiler) {
+    const profile = await profiler.stop();
+    result.profiles.push(formatProfile(`${key} (${result.label})`, summariseProfile(profile)));
+    if (profileDir) await writeFile(path.join(profileDir, `${key}-${result.label.replace(/\W+/g, '-')}.cpuprofile`), JSON.stringify(profile));
+  }
   const failed = load.non2xx + load.errors;
   if (expectStatus === 2 && failed > 0) log(`${key}: ${failed} of ${load.total} requests failed (non-2xx ${load.non2xx}, errors ${load.errors})`);
   result.figures.set(key, load.requestsPerSecond);
@@ -189,14 +198,31 @@ async function runExchange(column: Column, result: ColumnResult, profiler: Inspe
   // Alternated twice, so that a drift of the machine or of Keycloak's caches hits both paths.
   const directRates: number[] = [];
   const bridgeRates: number[] = [];
+  // CPU per exchange (ms): the machine's for each path, and the bridge process's own share.
+  const directCpu: number[] = [];
+  const bridgeCpu: number[] = [];
+  const bridgeOwnCpu: number[] = [];
+  const perRequest = (cpuMs: number, load: LoadResult) => cpuMs / (load.requestsPerSecond * (seconds + warmupSeconds));
   for (let round = 0; round < 2; round += 1) {
-    directRates.push((await generateLoad(direct, { connections, seconds, warmupSeconds })).requestsPerSecond);
-    bridgeRates.push((await measure(result, 'exchange-load', viaBridge, round === 0 ? profiler : undefined)).requestsPerSecond);
+    let window = await openCpuWindow();
+    const directLoad = await generateLoad(direct, { connections, seconds, warmupSeconds });
+    directCpu.push(perRequest((await window.stop()).machineMs, directLoad));
+    directRates.push(directLoad.requestsPerSecond);
+    window = await openCpuWindow(column.bridge.child.pid);
+    const bridgeLoad = await measure(result, 'exchange-load', viaBridge, round === 0 ? profiler : undefined);
+    const used = await window.stop();
+    bridgeCpu.push(perRequest(used.machineMs, bridgeLoad));
+    bridgeOwnCpu.push(perRequest(used.processMs ?? Number.NaN, bridgeLoad));
+    bridgeRates.push(bridgeLoad.requestsPerSecond);
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const ratio = mean(bridgeRates) / mean(directRates);
   result.figures.set('exchange', ratio);
   result.cells.set('exchange', `${ratio.toFixed(2)} (${Math.round(mean(bridgeRates))} / ${Math.round(mean(directRates))} per s)`);
+  result.cells.set(
+    'exchange-cpu',
+    `${mean(bridgeCpu).toFixed(2)} / ${mean(directCpu).toFixed(2)} ms (the bridge process: ${mean(bridgeOwnCpu).toFixed(2)} ms)`,
+  );
 }
 
 async function runCreates(column: Column, result: ColumnResult) {

@@ -4,6 +4,7 @@ import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { createAuditRepository, type AuditEventInput } from '../../src/audit/audit-repository.ts';
 import { defaultMigrationsDir, describeTarget, openDatabase, type Database } from '../../src/db/client.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import { createScratchTarget, createTestDatabase } from '../support/database.ts';
@@ -142,6 +143,26 @@ describe('database on PostgreSQL', () => {
     });
     expect(Math.abs(read.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
     expect(await db.prisma.serviceAccount.count({ where: { tenant: 'acme', status: 'active' } })).toBe(1);
+  });
+
+  it('when audit events are written as one batch, then each reads back field for field, nulls, quotes and nested details included', async () => {
+    const db = await freshDatabase();
+    const repository = createAuditRepository(db.prisma);
+    const at = new Date('2026-11-23T12:00:00.123Z');
+    const events: AuditEventInput[] = [
+      { id: 'evt_1', tenant: 'acme', actorType: 'service_account', actorId: 'u-1', actorName: 'sa-a', action: 'token.exchanged', targetType: null, targetId: null, outcome: 'success', requestId: 'req_1', ip: '192.0.2.1', userAgent: 'curl/8', details: { audience: ['billing-api'], scope: [], nested: { n: 1, quote: 'it\'s "x"' } }, occurredAt: at },
+      { id: 'evt_2', tenant: 'globex', actorType: 'user', actorId: 'u-2', actorName: 'zoë', action: 'service_account.created', targetType: 'service_account', targetId: 'sa_1', outcome: 'denied', requestId: null, ip: null, userAgent: null, details: {}, occurredAt: new Date(at.getTime() + 1) },
+      { id: 'evt_3', tenant: 'acme', actorType: 'system', actorId: 'reconciler', actorName: 'reconciler', action: 'x', targetType: null, targetId: null, outcome: 'failed', requestId: null, ip: null, userAgent: null, details: { reason: null } },
+    ];
+    await repository.insertMany(events);
+    await repository.insertMany([]);
+
+    const rows = await db.prisma.auditEvent.findMany({ orderBy: { id: 'asc' } });
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toEqual(events[0]);
+    expect(rows[1]).toEqual(events[1]);
+    expect(rows[2]).toEqual({ ...events[2], occurredAt: expect.any(Date) });
+    expect(Math.abs(rows[2]!.occurredAt.getTime() - Date.now())).toBeLessThan(60_000);
   });
 
   it('when a service account names a tenant that does not exist, then the foreign key refuses it', async () => {
