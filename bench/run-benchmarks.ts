@@ -8,7 +8,7 @@
 //   BENCH_CREATES=60         sequential creates per path; BENCH_BURST=200 at BENCH_BURST_CONCURRENCY=20
 //   BENCH_ONLY=reads,exchange,create,burst,list    a subset of the groups (keys: only the API key /
 //                            SA token pair of reads, alternated)
-//   BENCH_COMPARISON_ROUNDS=4 extra alternated loads of the API key / SA token pair
+//   BENCH_COMPARISON_ROUNDS=6 extra alternated pairs of API key / SA token loads
 //   BENCH_PROFILE=1          a CPU profile of the bridge per load (inspector), summarised after the table
 //   BENCH_PROFILE_DIR=dir    also keeps each profile there as <row>-<column>.cpuprofile (Chrome DevTools opens them)
 //   BENCH_ENTRY=dist         run the compiled JavaScript (npm run build) instead of the sources via tsx
@@ -35,7 +35,7 @@ const connections = Number(env.BENCH_CONNECTIONS ?? 20);
 const createCount = Number(env.BENCH_CREATES ?? 60);
 const burstCount = Number(env.BENCH_BURST ?? 200);
 const burstConcurrency = Number(env.BENCH_BURST_CONCURRENCY ?? 20);
-const comparisonRounds = Number(env.BENCH_COMPARISON_ROUNDS ?? 4);
+const comparisonRounds = Number(env.BENCH_COMPARISON_ROUNDS ?? 6);
 const groups = new Set((env.BENCH_ONLY ?? 'reads,exchange,create,burst,list').split(',').map((g) => g.trim()));
 const profileDir = env.BENCH_PROFILE_DIR;
 const profiling = Boolean(env.BENCH_PROFILE || profileDir);
@@ -143,20 +143,21 @@ async function runReads(column: Column, result: ColumnResult, helloUrl: string, 
     const load = await measure(result, key, target, profiler);
     result.cells.set(key, `${rate(load)} (${((load.requestsPerSecond / hello.requestsPerSecond) * 100).toFixed(0)} % of hello)`);
   }
-  // The key/JWT comparison repeated in alternating order (A B B A A B …), so that neither row alone
-  // meets a warmer or busier machine (on this VM one 8-second load can run 25 % below the next);
-  // the ratio is of the two medians.
-  const keyRates = [result.figures.get('me-key')!];
-  const jwtRates = [result.figures.get('me-sa')!];
+  // The key/JWT comparison repeated in alternating order (A B B A A B …). This VM's speed drifts by
+  // up to 25 % from one load to the next, so each round's key load is divided by the token load
+  // next to it, and the figure is the median of those ratios (the first pair is the rows above).
+  const ratios = [result.figures.get('me-key')! / result.figures.get('me-sa')!];
   for (let round = 0; round < comparisonRounds; round += 1) {
-    const order: Array<[number[], LoadTarget]> = [[keyRates, rows[3]![1]], [jwtRates, rows[2]![1]]];
+    const order: Array<['key' | 'jwt', LoadTarget]> = [['key', rows[3]![1]], ['jwt', rows[2]![1]]];
     if (round % 2 === 1) order.reverse();
-    for (const [rates, target] of order) rates.push((await generateLoad(target, { connections, seconds, warmupSeconds })).requestsPerSecond);
+    const rates: Record<string, number> = {};
+    for (const [which, target] of order) rates[which] = (await generateLoad(target, { connections, seconds, warmupSeconds })).requestsPerSecond;
+    ratios.push(rates.key! / rates.jwt!);
   }
-  const keyMedian = percentile(keyRates, 50);
-  const jwtMedian = percentile(jwtRates, 50);
-  result.figures.set('key-vs-jwt', keyMedian / jwtMedian);
-  result.cells.set('key-vs-jwt', `${(keyMedian / jwtMedian).toFixed(2)} (medians of ${keyRates.length} alternated loads each: ${keyMedian.toFixed(0)} / ${jwtMedian.toFixed(0)} req/s)`);
+  const median = percentile(ratios, 50);
+  result.figures.set('key-vs-jwt', median);
+  const sorted = [...ratios].sort((a, b) => a - b);
+  result.cells.set('key-vs-jwt', `${median.toFixed(2)} (median of ${ratios.length} adjacent pairs; ${sorted[0]!.toFixed(2)}-${sorted.at(-1)!.toFixed(2)})`);
 }
 
 async function runExchange(column: Column, result: ColumnResult, profiler: InspectorProfiler | undefined) {

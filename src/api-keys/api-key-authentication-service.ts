@@ -112,6 +112,16 @@ export function createApiKeyAuthenticationService(deps: ApiKeyAuthenticationDeps
     );
   }
 
+  function lastUseDue(record: ApiKeyCredentialRecord, time: Date): boolean {
+    const lastUse = Math.max(record.lastUsedAt?.getTime() ?? Number.NEGATIVE_INFINITY, lastWritten.get(record.id) ?? Number.NEGATIVE_INFINITY);
+    return time.getTime() - lastUse >= interval && !writing.has(record.id);
+  }
+
+  /** Most uses: a known address and last_used_at not due. Checked without entering recordUse's promise. */
+  function nothingToRecord(record: ApiKeyCredentialRecord, origin: RequestOrigin, time: Date): boolean {
+    return (!origin.ip || knownAddresses.has(`${record.id} ${origin.ip}`)) && !lastUseDue(record, time);
+  }
+
   async function recordUse(record: ApiKeyCredentialRecord, principal: Principal, origin: RequestOrigin, time: Date): Promise<void> {
     try {
       const pair = origin.ip ? `${record.id} ${origin.ip}` : undefined;
@@ -120,9 +130,7 @@ export function createApiKeyAuthenticationService(deps: ApiKeyAuthenticationDeps
         if (await deps.repository.rememberAddress(record.id, origin.ip!, time)) await auditNewAddress(record, principal, origin);
         rememberKnown(pair);
       }
-      const lastUse = Math.max(record.lastUsedAt?.getTime() ?? Number.NEGATIVE_INFINITY, lastWritten.get(record.id) ?? Number.NEGATIVE_INFINITY);
-      const due = time.getTime() - lastUse >= interval;
-      if (due && !writing.has(record.id)) {
+      if (lastUseDue(record, time)) {
         writing.add(record.id);
         if (lastWritten.size >= knownAddressesMax) lastWritten.delete(lastWritten.keys().next().value!);
         lastWritten.set(record.id, time.getTime());
@@ -175,7 +183,7 @@ export function createApiKeyAuthenticationService(deps: ApiKeyAuthenticationDeps
         expiresAt: expiresAt ? Math.floor(expiresAt.getTime() / 1000) : Number.POSITIVE_INFINITY,
         apiKeyId: record.id,
       };
-      await recordUse(record, principal, origin, time);
+      if (!nothingToRecord(record, origin, time)) await recordUse(record, principal, origin, time);
       return principal;
     },
   };
