@@ -22,18 +22,17 @@ async function machineCpuMs(): Promise<number> {
 
 export interface CpuWindow {
   /** CPU milliseconds used since the window opened: the whole machine, and the process (if a pid was given). */
-  stop(): Promise<{ machineMs: number; processMs: number | undefined; wallMs: number }>;
+  stop(): Promise<{ machineMs: number; processMs: number | undefined }>;
 }
 
 export async function openCpuWindow(pid?: number): Promise<CpuWindow> {
-  const started = performance.now();
   const machine0 = await machineCpuMs();
   const process0 = pid === undefined ? undefined : await processCpuMs(pid);
   return {
     async stop() {
       const machineMs = (await machineCpuMs()) - machine0;
-      const processMs = pid === undefined || process0 === undefined ? undefined : (await processCpuMs(pid)) - process0;
-      return { machineMs, processMs, wallMs: performance.now() - started };
+      const processMs = pid === undefined ? undefined : (await processCpuMs(pid)) - process0!;
+      return { machineMs, processMs };
     },
   };
 }

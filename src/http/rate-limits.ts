@@ -14,7 +14,6 @@ export interface RateLimitOptions {
   perMinute: number;
   store: Store | undefined;
   keyOf?: (req: Request, res: Response) => string;
-  skip?: (req: Request, res: Response) => boolean;
   /** The problem's detail, given the seconds until the window ends. */
   describe: (seconds: number) => string;
 }
@@ -27,7 +26,6 @@ export function limitRequests(options: RateLimitOptions): RequestHandler {
     legacyHeaders: false,
     ...(options.store && { store: options.store }),
     ...(options.keyOf && { keyGenerator: options.keyOf }),
-    ...(options.skip && { skip: options.skip }),
     handler: (req, _res, next, limiterOptions) => {
       const seconds = secondsUntilReset(req, limiterOptions.windowMs);
       next(new AppError('rate_limited', options.describe(seconds), { headers: { 'Retry-After': String(seconds) } }));
@@ -36,7 +34,11 @@ export function limitRequests(options: RateLimitOptions): RequestHandler {
 }
 
 export function secondsUntilReset(req: Request, windowMs: number): number {
-  const resetTime = (req as { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+  return secondsUntil((req as { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime, windowMs);
+}
+
+/** Whole seconds (at least 1) until a window resets; the whole window when the store gave no time. */
+function secondsUntil(resetTime: Date | undefined, windowMs: number): number {
   return resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : Math.ceil(windowMs / 1000);
 }
 
@@ -60,7 +62,7 @@ export function limitApiKeyRequests(perMinute: number, store: Store | undefined)
   const policy = `${perMinute};w=${windowMs / 1000}`;
 
   function decide(res: Response, next: NextFunction, counted: IncrementResponse): void {
-    const seconds = counted.resetTime ? Math.max(1, Math.ceil((counted.resetTime.getTime() - Date.now()) / 1000)) : windowMs / 1000;
+    const seconds = secondsUntil(counted.resetTime, windowMs);
     res.setHeader('RateLimit-Policy', policy);
     res.setHeader('RateLimit', `limit=${perMinute}, remaining=${Math.max(perMinute - counted.totalHits, 0)}, reset=${seconds}`);
     if (counted.totalHits <= perMinute) return next();
