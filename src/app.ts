@@ -11,12 +11,14 @@ import { createHealthRouter, type ReadinessCheck } from './health/health-routes.
 import { limitApiKeyRequests, limitMutations, type RateLimitStoreFactory } from './http/rate-limits.ts';
 import { authenticate } from './http/authenticate.ts';
 import { handleErrors, handleNotFound } from './http/error-handler.ts';
+import { routeFeatures } from './http/feature-router.ts';
 import { logRequests } from './http/log-requests.ts';
 import { refuseUnsupportedMethods } from './http/method-not-allowed.ts';
 import { measureRequests, type Metrics } from './http/metrics.ts';
 import { refuseInactiveServiceAccounts } from './http/refuse-inactive-service-accounts.ts';
 import { assignRequestId } from './http/request-id.ts';
 import { requireJsonBody } from './http/require-json.ts';
+import { runInOrder } from './http/run-in-order.ts';
 import { createMeRouter } from './me/me-routes.ts';
 import { createOpenApiRouter } from './openapi/openapi-routes.ts';
 import { createServiceAccountRouter, type ServiceAccountRouterDeps } from './service-accounts/service-account-routes.ts';
@@ -57,38 +59,48 @@ export function buildApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.trustProxy);
   app.set('etag', false);
 
-  app.use(assignRequestId());
-  app.use(logRequests(deps.logger, { quietPaths: ['/healthz', '/readyz', '/metrics'] }));
-  app.use(measureRequests(deps.metrics));
+  // Each app.use below is one layer Express walks per request; middleware that always run together
+  // run as one (runInOrder), and feature routers are entered only for their own paths (routeFeatures).
+  app.use(runInOrder(assignRequestId(), logRequests(deps.logger, { quietPaths: ['/healthz', '/readyz', '/metrics'] }), measureRequests(deps.metrics)));
 
-  app.use(createHealthRouter(deps.readinessChecks, deps.logger, deps.metrics, deps.isDraining));
-  app.use(createOpenApiRouter());
-
-  app.use(createConsoleRouter(deps.console));
-  app.use(createTokenExchangeRouter({ ...deps.tokenExchange, store: deps.rateLimitStore('exchange', 'batched') }));
-  app.use('/v1', requireJsonBody());
-  app.use('/v1', express.json({ limit: deps.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use(
+    routeFeatures(
+      createHealthRouter(deps.readinessChecks, deps.logger, deps.metrics, deps.isDraining),
+      createOpenApiRouter(),
+      createConsoleRouter(deps.console),
+      createTokenExchangeRouter({ ...deps.tokenExchange, store: deps.rateLimitStore('exchange', 'batched') }),
+    ),
+  );
+  app.use('/v1', runInOrder(requireJsonBody(), express.json({ limit: deps.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] })));
   // The one /v1 route without credentials: reports of leaked API keys (rate-limited per address).
   app.use(
-    createLeakedApiKeyRouter({
-      useCases: deps.apiKeys.useCases,
-      reportsPerMinute: deps.apiKeys.revocationsPerMinute,
-      store: deps.rateLimitStore('leaked-key-reports', 'exact'),
-    }),
+    routeFeatures(
+      createLeakedApiKeyRouter({
+        useCases: deps.apiKeys.useCases,
+        reportsPerMinute: deps.apiKeys.revocationsPerMinute,
+        store: deps.rateLimitStore('leaked-key-reports', 'exact'),
+      }),
+    ),
   );
   app.use(
     '/v1',
-    authenticate(deps.verifier, deps.apiKeyAuthenticator),
-    limitApiKeyRequests(deps.apiKeys.ratePerMinute, deps.rateLimitStore('api-key', 'batched')),
-    refuseInactiveServiceAccounts(deps.serviceAccountLookup),
-    limitMutations(deps.mutationsPerMinute, deps.rateLimitStore('mutations', 'exact')),
+    runInOrder(
+      authenticate(deps.verifier, deps.apiKeyAuthenticator),
+      limitApiKeyRequests(deps.apiKeys.ratePerMinute, deps.rateLimitStore('api-key', 'batched')),
+      refuseInactiveServiceAccounts(deps.serviceAccountLookup),
+      limitMutations(deps.mutationsPerMinute, deps.rateLimitStore('mutations', 'exact')),
+    ),
   );
-  app.use(createMeRouter());
-  app.use(createServiceAccountRouter(deps.serviceAccounts));
-  app.use(createAuditRouter(deps.audit));
-  app.use(createTenantRouter(deps.tenants));
-  app.use(createWebhookRouter(deps.webhooks));
-  app.use(createApiKeyRouter(deps.apiKeys));
+  app.use(
+    routeFeatures(
+      createMeRouter(),
+      createServiceAccountRouter(deps.serviceAccounts),
+      createAuditRouter(deps.audit),
+      createTenantRouter(deps.tenants),
+      createWebhookRouter(deps.webhooks),
+      createApiKeyRouter(deps.apiKeys),
+    ),
+  );
 
   app.use(refuseUnsupportedMethods(app));
   app.use(handleNotFound());

@@ -8,7 +8,7 @@
 // that time. The realm is still checked on every call, so a tenant that is removed stops
 // accepting tokens at once. What the token says about a service account is not cached here:
 // service-account-identity.ts checks that on every request.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { RoleNames } from '../config.ts';
 import { InvalidTokenError, KeycloakUnavailableError } from '../errors/app-error.ts';
@@ -75,7 +75,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 
   async function verify(token: string): Promise<Principal> {
     if (cacheSize === 0) return verifyAndDescribe(token);
-    const key = createHash('sha256').update(token).digest('base64url');
+    // One-shot digest: createHash().update().digest() made three native calls and a Hash object per request.
+    const key = hash('sha256', token, 'base64url');
     const cached = verified.get(key);
     if (cached) {
       // jose accepts a token until exp + tolerance; so does the cache.

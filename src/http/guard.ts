@@ -35,25 +35,16 @@ export function guard<
   return async function guardedHandler(req: Request, res: Response, next: NextFunction) {
     try {
       const errors: FieldError[] = [];
-      const parse = (schema: Schema | undefined, value: unknown, where: string) => {
-        if (!schema) return undefined;
-        const result = schema.safeParse(value);
-        if (!result.success) {
-          errors.push(...fieldErrorsFromZod(result.error, where));
-          return undefined;
-        }
-        return result.data;
-      };
       // PostgreSQL text cannot hold U+0000: refuse it in any string or key before a schema sees it.
       // Only the parts the operation reads are checked; the others are ignored altogether.
       if (schemas.body) errors.push(...findNulCharacters(req.body, 'body'));
       if (schemas.query) errors.push(...findNulCharacters(req.query, 'query'));
       if (schemas.params) errors.push(...findNulCharacters(req.params, 'params'));
       if (errors.length > 0) throw new InvalidRequestError('The request has invalid fields; see errors', errors);
-      const body = parse(schemas.body, req.body ?? {}, 'body');
-      const query = parse(schemas.query, req.query, 'query');
-      const params = parse(schemas.params, req.params, 'params');
-      const headers = parse(schemas.headers, headersNamedIn(schemas.headers, req), 'headers');
+      const body = parsePart(schemas.body, req.body ?? {}, 'body', errors);
+      const query = parsePart(schemas.query, req.query, 'query', errors);
+      const params = parsePart(schemas.params, req.params, 'params', errors);
+      const headers = schemas.headers ? parsePart(schemas.headers, headersNamedIn(schemas.headers, req), 'headers', errors) : undefined;
       if (errors.length > 0) {
         throw new InvalidRequestError('The request has invalid fields; see errors', errors);
       }
@@ -64,18 +55,39 @@ export function guard<
   };
 }
 
+/** The part's parsed value; its problems are added to `errors` (and undefined returned). */
+function parsePart(schema: Schema | undefined, value: unknown, where: string, errors: FieldError[]): unknown {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  errors.push(...fieldErrorsFromZod(result.error, where));
+  return undefined;
+}
+
 /** Every string (or object key) under `value` that contains U+0000, as field errors. */
 export function findNulCharacters(value: unknown, path: string): FieldError[] {
-  if (typeof value === 'string') return value.includes('\u0000') ? [{ path, message: 'must not contain NUL (U+0000) characters' }] : [];
+  // Runs on every guarded request; nearly always there is nothing to report, so nothing is allocated then.
+  if (!containsNul(value)) return [];
+  if (typeof value === 'string') return [{ path, message: 'must not contain NUL (U+0000) characters' }];
   if (Array.isArray(value)) return value.flatMap((item, index) => findNulCharacters(item, `${path}.${index}`));
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value as Record<string, unknown>).flatMap(([key, item]) =>
-      key.includes('\u0000')
-        ? [{ path, message: 'must not contain a key with NUL (U+0000) characters' }]
-        : findNulCharacters(item, `${path}.${key}`),
-    );
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, item]) =>
+    key.includes('\u0000') ? [{ path, message: 'must not contain a key with NUL (U+0000) characters' }] : findNulCharacters(item, `${path}.${key}`),
+  );
+}
+
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) {
+    for (const item of value) if (containsNul(item)) return true;
+    return false;
   }
-  return [];
+  if (value !== null && typeof value === 'object') {
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      if (key.includes('\u0000') || containsNul((value as Record<string, unknown>)[key])) return true;
+    }
+  }
+  return false;
 }
 
 /** The request headers a schema names, under the schema's own spelling (Node lower-cases names). */

@@ -14,7 +14,7 @@ export function logRequests(logger: Logger, options: { quietPaths: string[] }): 
     const path = req.path;
     if (quiet.has(path)) return next();
     const started = performance.now();
-    const done = (aborted: boolean) => {
+    res.once('close', () => {
       const status = res.statusCode;
       const line = {
         // The line is written from a socket event, outside the request's async context.
@@ -23,12 +23,11 @@ export function logRequests(logger: Logger, options: { quietPaths: string[] }): 
         res: { status },
         responseTime: Math.round(performance.now() - started),
       };
-      if (aborted) logger.warn(line, 'request aborted');
+      if (!res.writableFinished) logger.warn(line, 'request aborted');
       else if (status >= 500) logger.error(line, 'request errored');
       else if (status >= 400) logger.warn(line, 'request completed');
       else logger.info(line, 'request completed');
-    };
-    res.once('close', () => done(!res.writableFinished));
+    });
     next();
   };
 }

@@ -12,10 +12,11 @@ interface KnownRoute {
 
 interface RouterLayer {
   route?: { path: string | string[]; methods: Record<string, boolean> };
-  handle?: { stack?: RouterLayer[] };
+  /** A router, or routeFeatures (http/feature-router.ts), which carries its routers. */
+  handle?: { stack?: RouterLayer[]; routers?: Array<{ stack?: RouterLayer[] }> };
 }
 
-/** Every route of the app with its methods (routers are mounted at the root with full paths). */
+/** Every route of the app with its methods (routers are mounted at the root with full paths, directly or through routeFeatures). */
 export function listRoutes(app: Express): Array<{ path: string; methods: string[] }> {
   const routes: Array<{ path: string; methods: string[] }> = [];
   const walk = (stack: RouterLayer[] | undefined) => {
@@ -23,7 +24,8 @@ export function listRoutes(app: Express): Array<{ path: string; methods: string[
       if (layer.route) {
         const methods = Object.keys(layer.route.methods).filter((m) => m !== '_all').map((m) => m.toUpperCase());
         for (const path of [layer.route.path].flat()) routes.push({ path, methods });
-      } else walk(layer.handle?.stack);
+      } else if (layer.handle?.routers) for (const router of layer.handle.routers) walk(router.stack);
+      else walk(layer.handle?.stack);
     }
   };
   walk((app as unknown as { router: { stack: RouterLayer[] } }).router.stack);

@@ -2,13 +2,15 @@
 // validates the request against it), builds the caller's context, calls one use case and renders.
 // Create honours Idempotency-Key.
 import { Router, type Request, type Response } from 'express';
+import type { AuditContext } from '../audit/audit-service.ts';
 import type { TenantScope } from '../auth/tenant-scope.ts';
 import { auditContextOf } from '../http/audit-context.ts';
 import { principalOf } from '../http/authenticate.ts';
 import { mount } from '../http/operation.ts';
+import { sendJsonText } from '../http/send-json-text.ts';
 import { hashRequest, type IdempotencyService } from '../idempotency/idempotency-service.ts';
 import { serviceAccountOperations as op } from './service-account-operations.ts';
-import { toServiceAccountResponse } from './service-account-view.ts';
+import { renderServiceAccountJson, toServiceAccountResponse } from './service-account-view.ts';
 import type { ServiceAccountContext } from './use-cases/context.ts';
 import type { ServiceAccountUseCases } from './use-cases/service-account-use-cases.ts';
 
@@ -26,7 +28,15 @@ export function createServiceAccountRouter(deps: ServiceAccountRouterDeps): Rout
   async function contextFor(req: Request, res: Response, requestedTenant: string | undefined): Promise<ServiceAccountContext> {
     const principal = principalOf(res);
     const tenant = await deps.resolveTenant(principal, requestedTenant);
-    return { principal, tenant, audit: auditContextOf(req, res, tenant, principal) };
+    // Built when a use case first records something: reads never do, and req.ip walks the proxy chain.
+    let audit: AuditContext | undefined;
+    return {
+      principal,
+      tenant,
+      get audit() {
+        return (audit ??= auditContextOf(req, res, tenant, principal));
+      },
+    };
   }
 
   mount(router, op.create, async ({ body, query, headers }, req, res) => {
@@ -58,7 +68,7 @@ export function createServiceAccountRouter(deps: ServiceAccountRouterDeps): Rout
   });
 
   mount(router, op.get, async ({ params, query }, req, res) => {
-    res.json(view(await deps.useCases.get(await contextFor(req, res, query.tenant), params.id)));
+    sendJsonText(res, renderServiceAccountJson(await deps.useCases.get(await contextFor(req, res, query.tenant), params.id), deps.issuerBaseUrl));
   });
 
   mount(router, op.update, async ({ params, query, body }, req, res) => {

@@ -1,0 +1,36 @@
+// Middleware that always run together, run as one: each layer Express walks costs a dispatch
+// (match, params, a promise check), and the request-scoped chain below ran fourteen of them
+// before a route. Errors leave the chain as they would leave Express's: to `next(error)`.
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+
+interface Chain {
+  handlers: RequestHandler[];
+  index: number;
+  req: Request;
+  res: Response;
+  next: NextFunction;
+  step: NextFunction;
+}
+
+export function runInOrder(...handlers: RequestHandler[]): RequestHandler {
+  return function runHandlersInOrder(req: Request, res: Response, next: NextFunction) {
+    const chain: Chain = { handlers, index: 0, req, res, next, step: next };
+    // Assigned, not declared: tsx (esbuild keepNames) renames every declared closure per request.
+    chain.step = (error?: unknown) => advance(chain, error);
+    advance(chain);
+  };
+}
+
+function advance(chain: Chain, error?: unknown): void {
+  // Anything passed on (an error, or Express's 'route'/'router'; null is no error) ends the chain, as in Express.
+  if (error !== undefined && error !== null) return chain.next(error);
+  const handler = chain.handlers[chain.index++];
+  if (!handler) return chain.next();
+  try {
+    const result: unknown = handler(chain.req, chain.res, chain.step);
+    // Like Express 5: an async handler that rejects forwards its error.
+    if (result instanceof Promise) result.catch(chain.step);
+  } catch (thrown) {
+    chain.step(thrown);
+  }
+}
