@@ -1,5 +1,5 @@
 // buildApp(deps) assembles middleware and routers; it never listens (main.ts does).
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { createApiKeyRouter, createLeakedApiKeyRouter, type ApiKeyRouterDeps } from './api-keys/api-key-routes.ts';
 import { createAuditRouter } from './audit/audit-routes.ts';
@@ -18,7 +18,7 @@ import { measureRequests, type Metrics } from './http/metrics.ts';
 import { refuseInactiveServiceAccounts } from './http/refuse-inactive-service-accounts.ts';
 import { assignRequestId } from './http/request-id.ts';
 import { requireJsonBody } from './http/require-json.ts';
-import { runInOrder } from './http/run-in-order.ts';
+import { forPathsUnder, runInOrder } from './http/run-in-order.ts';
 import { createMeRouter } from './me/me-routes.ts';
 import { createOpenApiRouter } from './openapi/openapi-routes.ts';
 import { createServiceAccountRouter, type ServiceAccountRouterDeps } from './service-accounts/service-account-routes.ts';
@@ -59,46 +59,43 @@ export function buildApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.trustProxy);
   app.set('etag', false);
 
-  // Each app.use below is one layer Express walks per request; middleware that always run together
-  // run as one (runInOrder), and feature routers are entered only for their own paths (routeFeatures).
-  app.use(runInOrder(assignRequestId(), logRequests(deps.logger, { quietPaths: ['/healthz', '/readyz', '/metrics'] }), measureRequests(deps.metrics)));
-
+  // Every request runs one chain (runInOrder): each layer Express walks costs a dispatch (match,
+  // params, a promise check), and feature routers are entered only for their own paths
+  // (routeFeatures). What follows the chain answers what it did not: 405, 404 and errors.
+  const v1 = (handler: RequestHandler) => forPathsUnder('/v1', handler);
   app.use(
-    routeFeatures(
-      createHealthRouter(deps.readinessChecks, deps.logger, deps.metrics, deps.isDraining),
-      createOpenApiRouter(),
-      createConsoleRouter(deps.console),
-      createTokenExchangeRouter({ ...deps.tokenExchange, store: deps.rateLimitStore('exchange', 'batched') }),
-    ),
-  );
-  app.use('/v1', runInOrder(requireJsonBody(), express.json({ limit: deps.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] })));
-  // The one /v1 route without credentials: reports of leaked API keys (rate-limited per address).
-  app.use(
-    routeFeatures(
-      createLeakedApiKeyRouter({
-        useCases: deps.apiKeys.useCases,
-        reportsPerMinute: deps.apiKeys.revocationsPerMinute,
-        store: deps.rateLimitStore('leaked-key-reports', 'exact'),
-      }),
-    ),
-  );
-  app.use(
-    '/v1',
     runInOrder(
-      authenticate(deps.verifier, deps.apiKeyAuthenticator),
-      limitApiKeyRequests(deps.apiKeys.ratePerMinute, deps.rateLimitStore('api-key', 'batched')),
-      refuseInactiveServiceAccounts(deps.serviceAccountLookup),
-      limitMutations(deps.mutationsPerMinute, deps.rateLimitStore('mutations', 'exact')),
-    ),
-  );
-  app.use(
-    routeFeatures(
-      createMeRouter(),
-      createServiceAccountRouter(deps.serviceAccounts),
-      createAuditRouter(deps.audit),
-      createTenantRouter(deps.tenants),
-      createWebhookRouter(deps.webhooks),
-      createApiKeyRouter(deps.apiKeys),
+      assignRequestId(),
+      logRequests(deps.logger, { quietPaths: ['/healthz', '/readyz', '/metrics'] }),
+      measureRequests(deps.metrics),
+      routeFeatures(
+        createHealthRouter(deps.readinessChecks, deps.logger, deps.metrics, deps.isDraining),
+        createOpenApiRouter(),
+        createConsoleRouter(deps.console),
+        createTokenExchangeRouter({ ...deps.tokenExchange, store: deps.rateLimitStore('exchange', 'batched') }),
+      ),
+      v1(requireJsonBody()),
+      v1(express.json({ limit: deps.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] })),
+      // The one /v1 route without credentials: reports of leaked API keys (rate-limited per address).
+      routeFeatures(
+        createLeakedApiKeyRouter({
+          useCases: deps.apiKeys.useCases,
+          reportsPerMinute: deps.apiKeys.revocationsPerMinute,
+          store: deps.rateLimitStore('leaked-key-reports', 'exact'),
+        }),
+      ),
+      v1(authenticate(deps.verifier, deps.apiKeyAuthenticator)),
+      v1(limitApiKeyRequests(deps.apiKeys.ratePerMinute, deps.rateLimitStore('api-key', 'batched'))),
+      v1(refuseInactiveServiceAccounts(deps.serviceAccountLookup)),
+      v1(limitMutations(deps.mutationsPerMinute, deps.rateLimitStore('mutations', 'exact'))),
+      routeFeatures(
+        createMeRouter(),
+        createServiceAccountRouter(deps.serviceAccounts),
+        createAuditRouter(deps.audit),
+        createTenantRouter(deps.tenants),
+        createWebhookRouter(deps.webhooks),
+        createApiKeyRouter(deps.apiKeys),
+      ),
     ),
   );
 

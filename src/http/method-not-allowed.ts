@@ -12,11 +12,17 @@ interface KnownRoute {
 
 interface RouterLayer {
   route?: { path: string | string[]; methods: Record<string, boolean> };
-  /** A router, or routeFeatures (http/feature-router.ts), which carries its routers. */
-  handle?: { stack?: RouterLayer[]; routers?: Array<{ stack?: RouterLayer[] }> };
+  handle?: Handle;
 }
 
-/** Every route of the app with its methods (routers are mounted at the root with full paths, directly or through routeFeatures). */
+/** A router (stack), routeFeatures (routers) or runInOrder (handlers): see http/feature-router.ts, http/run-in-order.ts. */
+interface Handle {
+  stack?: RouterLayer[];
+  routers?: Handle[];
+  handlers?: Handle[];
+}
+
+/** Every route of the app with its methods (routers are mounted at the root with full paths, directly or inside runInOrder and routeFeatures). */
 export function listRoutes(app: Express): Array<{ path: string; methods: string[] }> {
   const routes: Array<{ path: string; methods: string[] }> = [];
   const walk = (stack: RouterLayer[] | undefined) => {
@@ -24,9 +30,12 @@ export function listRoutes(app: Express): Array<{ path: string; methods: string[
       if (layer.route) {
         const methods = Object.keys(layer.route.methods).filter((m) => m !== '_all').map((m) => m.toUpperCase());
         for (const path of [layer.route.path].flat()) routes.push({ path, methods });
-      } else if (layer.handle?.routers) for (const router of layer.handle.routers) walk(router.stack);
-      else walk(layer.handle?.stack);
+      } else if (layer.handle) walkHandle(layer.handle);
     }
+  };
+  const walkHandle = (handle: Handle) => {
+    walk(handle.stack);
+    for (const inner of [...(handle.routers ?? []), ...(handle.handlers ?? [])]) walkHandle(inner);
   };
   walk((app as unknown as { router: { stack: RouterLayer[] } }).router.stack);
   return routes;

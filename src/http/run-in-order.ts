@@ -12,13 +12,15 @@ interface Chain {
   step: NextFunction;
 }
 
-export function runInOrder(...handlers: RequestHandler[]): RequestHandler {
-  return function runHandlersInOrder(req: Request, res: Response, next: NextFunction) {
+export function runInOrder(...handlers: RequestHandler[]): RequestHandler & { handlers: RequestHandler[] } {
+  const runHandlersInOrder = (req: Request, res: Response, next: NextFunction) => {
     const chain: Chain = { handlers, index: 0, req, res, next, step: next };
     // Assigned, not declared: tsx (esbuild keepNames) renames every declared closure per request.
     chain.step = (error?: unknown) => advance(chain, error);
     advance(chain);
   };
+  // Carried for listRoutes (method-not-allowed.ts), which finds the routers inside.
+  return Object.assign(runHandlersInOrder, { handlers });
 }
 
 function advance(chain: Chain, error?: unknown): void {
@@ -33,4 +35,15 @@ function advance(chain: Chain, error?: unknown): void {
   } catch (thrown) {
     chain.step(thrown);
   }
+}
+
+/** `handler` for paths at or under `prefix` (case-insensitive, as Express mounts); other paths pass by. */
+export function forPathsUnder(prefix: string, handler: RequestHandler): RequestHandler {
+  const exact = prefix.toLowerCase();
+  const under = `${exact}/`;
+  return function forPathsUnderPrefix(req, res, next) {
+    const path = req.path.toLowerCase();
+    if (path === exact || path.startsWith(under)) return handler(req, res, next);
+    next();
+  };
 }

@@ -3,6 +3,7 @@
 // Create honours Idempotency-Key.
 import { Router, type Request, type Response } from 'express';
 import type { AuditContext } from '../audit/audit-service.ts';
+import type { Principal } from '../auth/principal.ts';
 import type { TenantScope } from '../auth/tenant-scope.ts';
 import { auditContextOf } from '../http/audit-context.ts';
 import { principalOf } from '../http/authenticate.ts';
@@ -28,15 +29,7 @@ export function createServiceAccountRouter(deps: ServiceAccountRouterDeps): Rout
   async function contextFor(req: Request, res: Response, requestedTenant: string | undefined): Promise<ServiceAccountContext> {
     const principal = principalOf(res);
     const tenant = await deps.resolveTenant(principal, requestedTenant);
-    // Built when a use case first records something: reads never do, and req.ip walks the proxy chain.
-    let audit: AuditContext | undefined;
-    return {
-      principal,
-      tenant,
-      get audit() {
-        return (audit ??= auditContextOf(req, res, tenant, principal));
-      },
-    };
+    return new RequestContext(req, res, principal, tenant);
   }
 
   mount(router, op.create, async ({ body, query, headers }, req, res) => {
@@ -90,4 +83,20 @@ export function createServiceAccountRouter(deps: ServiceAccountRouterDeps): Rout
   });
 
   return router;
+}
+
+/** A request's context; its audit context is built when a use case first records something (reads never do, and req.ip walks the proxy chain). */
+class RequestContext implements ServiceAccountContext {
+  private auditContext: AuditContext | undefined;
+
+  constructor(
+    private readonly req: Request,
+    private readonly res: Response,
+    readonly principal: Principal,
+    readonly tenant: string,
+  ) {}
+
+  get audit(): AuditContext {
+    return (this.auditContext ??= auditContextOf(this.req, this.res, this.tenant, this.principal));
+  }
 }

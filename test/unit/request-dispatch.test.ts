@@ -3,7 +3,7 @@ import express, { Router, type ErrorRequestHandler, type RequestHandler } from '
 import { afterEach, describe, expect, it } from 'vitest';
 import { routeFeatures, staticPrefixesOf } from '../../src/http/feature-router.ts';
 import { listRoutes, refuseUnsupportedMethods } from '../../src/http/method-not-allowed.ts';
-import { runInOrder } from '../../src/http/run-in-order.ts';
+import { forPathsUnder, runInOrder } from '../../src/http/run-in-order.ts';
 
 const servers: Array<{ close(cb: () => void): void }> = [];
 afterEach(async () => {
@@ -60,6 +60,22 @@ describe('runInOrder', () => {
   });
 });
 
+describe('forPathsUnder', () => {
+  it.each([
+    ['/v1', true],
+    ['/V1/me', true],
+    ['/v1/service-accounts/x', true],
+    ['/v10/me', false],
+    ['/healthz', false],
+  ])('when the path is %s, then the handler runs: %s', async (path, runs) => {
+    const app = express();
+    app.use(runInOrder(forPathsUnder('/v1', (_req, res, next) => ((res.locals.ran = true), next()))));
+    app.use((_req, res) => res.json({ ran: res.locals.ran === true }));
+    const base = await serve(app);
+    expect(await (await fetch(`${base}${path}`)).json()).toEqual({ ran: runs });
+  });
+});
+
 describe('routeFeatures', () => {
   it('when a router has literal, parameter, wildcard and mounted paths, then its prefixes are their literal starts, lower-cased', () => {
     const router = Router();
@@ -108,12 +124,12 @@ describe('routeFeatures', () => {
     expect(await (await fetch(`${base}/things`)).json()).toEqual({ from: 'reads' });
   });
 
-  it('when routes live in routers behind routeFeatures, then listRoutes finds them and a wrong method is 405 with Allow', async () => {
+  it('when routes live in routers behind routeFeatures inside runInOrder, then listRoutes finds them and a wrong method is 405 with Allow', async () => {
     const router = Router();
     router.get('/things/:id', (_req, res) => res.json({}));
     router.delete('/things/:id', (_req, res) => res.status(204).end());
     const app = express();
-    app.use(routeFeatures(router));
+    app.use(runInOrder(forPathsUnder('/things', (_req, _res, next) => next()), routeFeatures(router)));
     app.use(refuseUnsupportedMethods(app));
     expect(listRoutes(app)).toEqual([{ path: '/things/:id', methods: ['GET'] }, { path: '/things/:id', methods: ['DELETE'] }]);
     const base = await serve(app);
