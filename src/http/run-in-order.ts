@@ -1,6 +1,6 @@
 // Middleware that always run together, run as one: each layer Express walks costs a dispatch
-// (match, params, a promise check), and the request-scoped chain below ran fourteen of them
-// before a route. Errors leave the chain as they would leave Express's: to `next(error)`.
+// (match, params, a promise check), and the app (app.ts) walked fourteen of them before reaching
+// a route. Errors leave the chain as they would leave Express's: to `next(error)`.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 interface Chain {
