@@ -1,5 +1,5 @@
 // buildApp(deps) assembles middleware and routers; it never listens (main.ts does).
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { createApiKeyRouter, createLeakedApiKeyRouter, type ApiKeyRouterDeps } from './api-keys/api-key-routes.ts';
 import { createAuditRouter } from './audit/audit-routes.ts';
@@ -62,7 +62,6 @@ export function buildApp(deps: AppDeps): Express {
   // Every request runs one chain (runInOrder): each layer Express walks costs a dispatch (match,
   // params, a promise check), and feature routers are entered only for their own paths
   // (routeFeatures). What follows the chain answers what it did not: 405, 404 and errors.
-  const v1 = (handler: RequestHandler) => forPathsUnder('/v1', handler);
   app.use(
     runInOrder(
       assignRequestId(),
@@ -74,8 +73,7 @@ export function buildApp(deps: AppDeps): Express {
         createConsoleRouter(deps.console),
         createTokenExchangeRouter({ ...deps.tokenExchange, store: deps.rateLimitStore('exchange', 'batched') }),
       ),
-      v1(requireJsonBody()),
-      v1(express.json({ limit: deps.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] })),
+      forPathsUnder('/v1', requireJsonBody(), express.json({ limit: deps.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] })),
       // The one /v1 route without credentials: reports of leaked API keys (rate-limited per address).
       routeFeatures(
         createLeakedApiKeyRouter({
@@ -84,10 +82,13 @@ export function buildApp(deps: AppDeps): Express {
           store: deps.rateLimitStore('leaked-key-reports', 'exact'),
         }),
       ),
-      v1(authenticate(deps.verifier, deps.apiKeyAuthenticator)),
-      v1(limitApiKeyRequests(deps.apiKeys.ratePerMinute, deps.rateLimitStore('api-key', 'batched'))),
-      v1(refuseInactiveServiceAccounts(deps.serviceAccountLookup)),
-      v1(limitMutations(deps.mutationsPerMinute, deps.rateLimitStore('mutations', 'exact'))),
+      forPathsUnder(
+        '/v1',
+        authenticate(deps.verifier, deps.apiKeyAuthenticator),
+        limitApiKeyRequests(deps.apiKeys.ratePerMinute, deps.rateLimitStore('api-key', 'batched')),
+        refuseInactiveServiceAccounts(deps.serviceAccountLookup),
+        limitMutations(deps.mutationsPerMinute, deps.rateLimitStore('mutations', 'exact')),
+      ),
       routeFeatures(
         createMeRouter(),
         createServiceAccountRouter(deps.serviceAccounts),

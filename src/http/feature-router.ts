@@ -20,18 +20,17 @@ export function routeFeatures(...routers: Router[]): RequestHandler & { routers:
   const routeToFeature = (req: Request, res: Response, next: NextFunction) => {
     // Read at the first request, when every route has been added.
     prefixes ??= routers.map(staticPrefixesOf);
-    enterFeatureFrom(0, routers, prefixes, req, res, next);
+    // Express routing is case-insensitive (the default this app keeps), so the comparison is too.
+    enterFeatureFrom(0, routers, prefixes, req.path.toLowerCase(), req, res, next);
   };
   return Object.assign(routeToFeature, { routers });
 }
 
-function enterFeatureFrom(start: number, routers: Router[], prefixes: string[][], req: Request, res: Response, next: NextFunction): void {
-  // Express routing is case-insensitive (the default this app keeps), so the comparison is too.
-  const path = req.path.toLowerCase();
+function enterFeatureFrom(start: number, routers: Router[], prefixes: string[][], path: string, req: Request, res: Response, next: NextFunction): void {
   for (let i = start; i < routers.length; i += 1) {
     if (prefixes[i]!.some((prefix) => path.startsWith(prefix))) {
       // When this router does not answer, the next one whose prefixes match is tried.
-      routers[i]!(req, res, (error?: unknown) => (error !== undefined && error !== null ? next(error) : enterFeatureFrom(i + 1, routers, prefixes, req, res, next)));
+      routers[i]!(req, res, (error?: unknown) => (error !== undefined && error !== null ? next(error) : enterFeatureFrom(i + 1, routers, prefixes, path, req, res, next)));
       return;
     }
   }
@@ -48,7 +47,7 @@ export function staticPrefixesOf(router: Router): string[] {
   for (const layer of router.stack as unknown as RouterLayer[]) {
     const paths = [layer.route ? layer.route.path : layer.rawPath].flat(Infinity);
     for (const path of paths) {
-      if (typeof path !== 'string') throw new Error('mountFeatureRouter: a route path that is not a string (a RegExp?) has no static prefix');
+      if (typeof path !== 'string') throw new Error('routeFeatures: a route path that is not a string (a RegExp?) has no static prefix');
       prefixes.add(path.split(/[:*{(\\]/, 1)[0]!.toLowerCase());
     }
   }

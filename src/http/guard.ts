@@ -67,12 +67,18 @@ function parsePart(schema: Schema | undefined, value: unknown, where: string, er
 /** Every string (or object key) under `value` that contains U+0000, as field errors. */
 export function findNulCharacters(value: unknown, path: string): FieldError[] {
   // Runs on every guarded request; nearly always there is nothing to report, so nothing is allocated then.
-  if (!containsNul(value)) return [];
-  if (typeof value === 'string') return [{ path, message: 'must not contain NUL (U+0000) characters' }];
-  if (Array.isArray(value)) return value.flatMap((item, index) => findNulCharacters(item, `${path}.${index}`));
-  return Object.entries(value as Record<string, unknown>).flatMap(([key, item]) =>
-    key.includes('\u0000') ? [{ path, message: 'must not contain a key with NUL (U+0000) characters' }] : findNulCharacters(item, `${path}.${key}`),
-  );
+  return containsNul(value) ? collectNulCharacters(value, path) : [];
+}
+
+function collectNulCharacters(value: unknown, path: string): FieldError[] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [{ path, message: 'must not contain NUL (U+0000) characters' }] : [];
+  if (Array.isArray(value)) return value.flatMap((item, index) => collectNulCharacters(item, `${path}.${index}`));
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>).flatMap(([key, item]) =>
+      key.includes('\u0000') ? [{ path, message: 'must not contain a key with NUL (U+0000) characters' }] : collectNulCharacters(item, `${path}.${key}`),
+    );
+  }
+  return [];
 }
 
 function containsNul(value: unknown): boolean {

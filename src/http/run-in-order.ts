@@ -37,8 +37,9 @@ function advance(chain: Chain, error?: unknown): void {
   }
 }
 
-/** `handler` for paths at or under `prefix` (case-insensitive, as Express mounts); other paths pass by. */
-export function forPathsUnder(prefix: string, handler: RequestHandler): RequestHandler {
+/** `handlers`, in order, for paths at or under `prefix` (case-insensitive, as Express mounts); other paths pass by. */
+export function forPathsUnder(prefix: string, ...handlers: RequestHandler[]): RequestHandler {
+  const handler = handlers.length === 1 ? handlers[0]! : runInOrder(...handlers);
   const exact = prefix.toLowerCase();
   const under = `${exact}/`;
   return function forPathsUnderPrefix(req, res, next) {
