@@ -1,16 +1,16 @@
-import { Router } from 'express';
 import type { TenantScope } from '../auth/tenant-scope.ts';
 import { principalOf } from '../http/authenticate.ts';
 import { mount } from '../http/operation.ts';
+import { RouteTable } from '../http/route-table.ts';
 import { auditOperations } from './audit-operations.ts';
 import type { AuditRepository } from './audit-repository.ts';
 import { readAuditEvents } from './read-audit-events.ts';
 
-export function createAuditRouter(deps: { repository: AuditRepository; resolveTenant: TenantScope }): Router {
-  const router = Router();
-  mount(router, auditOperations.list, async ({ query }, _req, res) => {
+export function createAuditRoutes(deps: { repository: AuditRepository; resolveTenant: TenantScope }): RouteTable {
+  const routes = new RouteTable();
+  mount(routes, auditOperations.list, async ({ query }, _req, res) => {
     const principal = principalOf(res);
     res.json(await readAuditEvents(deps.repository, principal, await deps.resolveTenant(principal, query.tenant), query));
   });
-  return router;
+  return routes;
 }

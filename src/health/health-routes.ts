@@ -1,6 +1,6 @@
-import { Router } from 'express';
 import type { Logger } from 'pino';
 import { mount } from '../http/operation.ts';
+import { RouteTable } from '../http/route-table.ts';
 import type { Metrics } from '../http/metrics.ts';
 import { healthOperations } from './health-operations.ts';
 
@@ -10,15 +10,15 @@ export interface ReadinessCheck {
 }
 
 /** `isDraining`: true from SIGTERM on (main.ts); /readyz then answers 503 at once, whatever the dependencies. */
-export function createHealthRouter(checks: ReadinessCheck[], logger: Logger, metrics: Metrics, isDraining: () => boolean = () => false): Router {
-  const router = Router();
-  mount(router, healthOperations.healthz, (_input, _req, res) => {
+export function createHealthRoutes(checks: ReadinessCheck[], logger: Logger, metrics: Metrics, isDraining: () => boolean = () => false): RouteTable {
+  const routes = new RouteTable();
+  mount(routes, healthOperations.healthz, (_input, _req, res) => {
     res.json({ status: 'ok' });
   });
-  mount(router, healthOperations.metrics, async (_input, _req, res) => {
+  mount(routes, healthOperations.metrics, async (_input, _req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  mount(router, healthOperations.readyz, async (_input, _req, res) => {
+  mount(routes, healthOperations.readyz, async (_input, _req, res) => {
     if (isDraining()) {
       res.status(503).set('Cache-Control', 'no-store').json({ status: 'draining', checks: {} });
       return;
@@ -40,5 +40,5 @@ export function createHealthRouter(checks: ReadinessCheck[], logger: Logger, met
       .set('Cache-Control', 'no-store')
       .json({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(results) });
   });
-  return router;
+  return routes;
 }

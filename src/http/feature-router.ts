@@ -5,6 +5,7 @@
 // parseurl). Here each router is entered only for paths under one of its routes' static
 // prefixes, which Express would otherwise have had to reject one route at a time.
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import { literalPrefixOf } from './route-table.ts';
 
 interface RouterLayer {
   rawPath?: unknown;
@@ -48,7 +49,7 @@ export function staticPrefixesOf(router: Router): string[] {
     const paths = [layer.route ? layer.route.path : layer.rawPath].flat(Infinity);
     for (const path of paths) {
       if (typeof path !== 'string') throw new Error('routeFeatures: a route path that is not a string (a RegExp?) has no static prefix');
-      prefixes.add(path.split(/[:*{(\\]/, 1)[0]!.toLowerCase());
+      prefixes.add(literalPrefixOf(path));
     }
   }
   return [...prefixes];

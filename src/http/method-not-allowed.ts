@@ -15,14 +15,15 @@ interface RouterLayer {
   handle?: Handle;
 }
 
-/** A router (stack), routeFeatures (routers) or runInOrder (handlers): see http/feature-router.ts, http/run-in-order.ts. */
+/** A router (stack), routeFeatures (routers), runInOrder (handlers) or routeOperations (tables): see feature-router.ts, run-in-order.ts, route-table.ts. */
 interface Handle {
   stack?: RouterLayer[];
   routers?: Handle[];
   handlers?: Handle[];
+  tables?: Array<{ routes: Array<{ path: string; method: string }> }>;
 }
 
-/** Every route of the app with its methods (routers are mounted at the root with full paths, directly or inside runInOrder and routeFeatures). */
+/** Every route of the app with its methods (routers and route tables hold full paths, directly or inside runInOrder, routeFeatures and routeOperations). */
 export function listRoutes(app: Express): Array<{ path: string; methods: string[] }> {
   const routes: Array<{ path: string; methods: string[] }> = [];
   const walk = (stack: RouterLayer[] | undefined) => {
@@ -35,6 +36,7 @@ export function listRoutes(app: Express): Array<{ path: string; methods: string[
   };
   const walkHandle = (handle: Handle) => {
     walk(handle.stack);
+    for (const table of handle.tables ?? []) for (const route of table.routes) routes.push({ path: route.path, methods: [route.method] });
     for (const inner of [...(handle.routers ?? []), ...(handle.handlers ?? [])]) walkHandle(inner);
   };
   walk((app as unknown as { router: { stack: RouterLayer[] } }).router.stack);

@@ -1,8 +1,8 @@
 // One declaration per HTTP operation: its path, who may call it, its request schemas (which the
 // guard validates), its success responses and the error codes it may answer with. Routes mount
-// operations with mount(); the OpenAPI document (src/openapi/) is generated from the same
+// operations with mount(), on a route table (route-table.ts) or an Express router; the OpenAPI document (src/openapi/) is generated from the same
 // declarations, so the contract is written once.
-import type { RequestHandler, Router } from 'express';
+import type { RequestHandler } from 'express';
 import type { z } from 'zod';
 import type { Role } from '../auth/roles.ts';
 import type { ErrorCode } from '../errors/error-codes.ts';
@@ -81,9 +81,12 @@ export function expressPath(template: string): string {
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-/** Mounts an operation on a router: its request schemas are validated by the guard first. */
+/** Where operations are mounted: a RouteTable, or an Express router where a feature also serves static files. */
+export type MountTarget = Record<HttpMethod, (path: string, ...handlers: RequestHandler[]) => unknown>;
+
+/** Mounts an operation: its request schemas are validated by the guard first. */
 export function mount<B extends z.ZodType | undefined, Q extends z.ZodType | undefined, P extends z.ZodType | undefined, H extends z.ZodType | undefined>(
-  router: Router,
+  router: MountTarget,
   operation: Operation<B, Q, P, H>,
   handler: Parameters<typeof guard<B, Q, P, H>>[1],
   ...before: RequestHandler[]

@@ -1,12 +1,12 @@
-import { Router } from 'express';
 import type { z } from 'zod';
 import { principalOf } from '../http/authenticate.ts';
 import { mount } from '../http/operation.ts';
+import { RouteTable } from '../http/route-table.ts';
 import { meOperations, type meResponse } from './me-operations.ts';
 
-export function createMeRouter(): Router {
-  const router = Router();
-  mount(router, meOperations.me, (_input, _req, res) => {
+export function createMeRoutes(): RouteTable {
+  const routes = new RouteTable();
+  mount(routes, meOperations.me, (_input, _req, res) => {
     const p = principalOf(res);
     const me: z.output<typeof meResponse> = {
       tenant: p.realm,
@@ -19,5 +19,5 @@ export function createMeRouter(): Router {
     };
     res.json(me);
   });
-  return router;
+  return routes;
 }

@@ -1,13 +1,14 @@
 // Service-account routes: each mounts its operation (service-account-operations.ts: the guard
 // validates the request against it), builds the caller's context, calls one use case and renders.
 // Create honours Idempotency-Key.
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response } from 'express';
 import type { AuditContext } from '../audit/audit-service.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { TenantScope } from '../auth/tenant-scope.ts';
 import { auditContextOf } from '../http/audit-context.ts';
 import { principalOf } from '../http/authenticate.ts';
 import { mount } from '../http/operation.ts';
+import { RouteTable } from '../http/route-table.ts';
 import { sendJsonText } from '../http/send-json-text.ts';
 import { hashRequest, type IdempotencyService } from '../idempotency/idempotency-service.ts';
 import { serviceAccountOperations as op } from './service-account-operations.ts';
@@ -22,8 +23,8 @@ export interface ServiceAccountRouterDeps {
   issuerBaseUrl: string;
 }
 
-export function createServiceAccountRouter(deps: ServiceAccountRouterDeps): Router {
-  const router = Router();
+export function createServiceAccountRoutes(deps: ServiceAccountRouterDeps): RouteTable {
+  const routes = new RouteTable();
   const view = (row: Parameters<typeof toServiceAccountResponse>[0]) => toServiceAccountResponse(row, deps.issuerBaseUrl);
 
   async function contextFor(req: Request, res: Response, requestedTenant: string | undefined): Promise<ServiceAccountContext> {
@@ -32,7 +33,7 @@ export function createServiceAccountRouter(deps: ServiceAccountRouterDeps): Rout
     return new RequestContext(req, res, principal, tenant);
   }
 
-  mount(router, op.create, async ({ body, query, headers }, req, res) => {
+  mount(routes, op.create, async ({ body, query, headers }, req, res) => {
     const ctx = await contextFor(req, res, query.tenant);
     const create = async () => {
       const { account, clientSecret } = await deps.useCases.create(ctx, body);
@@ -55,34 +56,34 @@ export function createServiceAccountRouter(deps: ServiceAccountRouterDeps): Rout
     res.status(result.status).set(result.headers ?? {}).set('Cache-Control', 'no-store').json(result.body);
   });
 
-  mount(router, op.list, async ({ query }, req, res) => {
+  mount(routes, op.list, async ({ query }, req, res) => {
     const { items, nextCursor } = await deps.useCases.list(await contextFor(req, res, query.tenant), query);
     res.json({ items: items.map(view), next_cursor: nextCursor });
   });
 
-  mount(router, op.get, async ({ params, query }, req, res) => {
+  mount(routes, op.get, async ({ params, query }, req, res) => {
     sendJsonText(res, renderServiceAccountJson(await deps.useCases.get(await contextFor(req, res, query.tenant), params.id), deps.issuerBaseUrl));
   });
 
-  mount(router, op.update, async ({ params, query, body }, req, res) => {
+  mount(routes, op.update, async ({ params, query, body }, req, res) => {
     res.json(view(await deps.useCases.update(await contextFor(req, res, query.tenant), params.id, body)));
   });
 
-  mount(router, op.remove, async ({ params, query }, req, res) => {
+  mount(routes, op.remove, async ({ params, query }, req, res) => {
     await deps.useCases.remove(await contextFor(req, res, query.tenant), params.id);
     res.status(204).end();
   });
 
-  mount(router, op.regenerateSecret, async ({ params, query, body }, req, res) => {
+  mount(routes, op.regenerateSecret, async ({ params, query, body }, req, res) => {
     const { account, clientSecret } = await deps.useCases.regenerateSecret(await contextFor(req, res, query.tenant), params.id, body?.grace_period ?? 0);
     res.set('Cache-Control', 'no-store').json({ ...view(account), client_secret: clientSecret });
   });
 
-  mount(router, op.endGracePeriod, async ({ params, query }, req, res) => {
+  mount(routes, op.endGracePeriod, async ({ params, query }, req, res) => {
     res.json(view(await deps.useCases.endGracePeriod(await contextFor(req, res, query.tenant), params.id)));
   });
 
-  return router;
+  return routes;
 }
 
 /** A request's context; its audit context is built when a use case first records something (reads never do, and req.ip walks the proxy chain). */
