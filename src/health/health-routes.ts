@@ -16,7 +16,7 @@ export function createHealthRoutes(checks: ReadinessCheck[], logger: Logger, met
     res.json({ status: 'ok' });
   });
   mount(routes, healthOperations.metrics, async (_input, _req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    res.type(metrics.registry.contentType).send(await metrics.render());
   });
   mount(routes, healthOperations.readyz, async (_input, _req, res) => {
     if (isDraining()) {
