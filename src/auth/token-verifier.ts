@@ -42,6 +42,8 @@ export interface TokenVerifier {
 // algorithms Keycloak offers and never HS* or none.
 const allowedAlgorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const realmNamePattern = /^[A-Za-z0-9._-]{1,255}$/;
+// RFC 7515's compact serialization: three base64url parts; the signature is never empty (no `none`).
+const compactJws = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 type KeycloakClaims = JWTPayload & {
   typ?: string;
@@ -93,6 +95,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   }
 
   async function verifyAndDescribe(token: string): Promise<Principal> {
+    if (!compactJws.test(token)) throw new InvalidTokenError('The access token is malformed');
     let unverified: JWTPayload;
     try {
       unverified = decodeJwt(token);

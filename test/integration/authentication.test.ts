@@ -81,6 +81,17 @@ describe('authentication failures', () => {
     expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
   });
 
+  it('when a genuine token is sent with characters a JWT cannot hold, or with an empty credential, then 401 and the bare token still works', async () => {
+    const { access_token } = await passwordGrant(tenant.realm, tenant.users.admin);
+    // First the genuine token, so that the verifier remembers it: the altered ones are still refused.
+    expect((await me(access_token)).status).toBe(200);
+    for (const altered of [`${access_token} x`, `${access_token}=`, `${access_token}.`, access_token.replace('.', '+.')]) {
+      await expectUnauthorized(await me(altered), /malformed/);
+    }
+    await expectUnauthorized(await me(undefined, 'Bearer    '), /must be "Bearer/);
+    expect((await me(access_token)).status).toBe(200);
+  });
+
   it('when the token is signed by another key, then 401', async () => {
     const kc = testKeycloak();
     const real = await passwordGrant(tenant.realm, tenant.users.admin);
