@@ -34,16 +34,19 @@ export function guard<
 ): RequestHandler {
   return async function guardedHandler(req: Request, res: Response, next: NextFunction) {
     try {
-      const errors: FieldError[] = [];
+      // Only the parts the operation reads are read (Express parses the query string on every read of req.query).
+      const bodyIn = schemas.body ? (req.body ?? {}) : undefined;
+      const queryIn = schemas.query ? req.query : undefined;
+      const paramsIn = schemas.params ? req.params : undefined;
       // PostgreSQL text cannot hold U+0000: refuse it in any string or key before a schema sees it.
-      // Only the parts the operation reads are checked; the others are ignored altogether.
-      if (schemas.body) errors.push(...findNulCharacters(req.body, 'body'));
-      if (schemas.query) errors.push(...findNulCharacters(req.query, 'query'));
-      if (schemas.params) errors.push(...findNulCharacters(req.params, 'params'));
-      if (errors.length > 0) throw new InvalidRequestError('The request has invalid fields; see errors', errors);
-      const body = parsePart(schemas.body, req.body ?? {}, 'body', errors);
-      const query = parsePart(schemas.query, req.query, 'query', errors);
-      const params = parsePart(schemas.params, req.params, 'params', errors);
+      if (containsNul(bodyIn) || containsNul(queryIn) || containsNul(paramsIn)) {
+        const nulErrors = [...findNulCharacters(bodyIn, 'body'), ...findNulCharacters(queryIn, 'query'), ...findNulCharacters(paramsIn, 'params')];
+        throw new InvalidRequestError('The request has invalid fields; see errors', nulErrors);
+      }
+      const errors: FieldError[] = [];
+      const body = parsePart(schemas.body, bodyIn, 'body', errors);
+      const query = parsePart(schemas.query, queryIn, 'query', errors);
+      const params = parsePart(schemas.params, paramsIn, 'params', errors);
       const headers = schemas.headers ? parsePart(schemas.headers, headersNamedIn(schemas.headers, req), 'headers', errors) : undefined;
       if (errors.length > 0) {
         throw new InvalidRequestError('The request has invalid fields; see errors', errors);
