@@ -1,7 +1,7 @@
 // One declaration per HTTP operation: its path, who may call it, its request schemas (which the
 // guard validates), its success responses and the error codes it may answer with. Routes mount
-// operations with mount(), on a route table (route-table.ts) or an Express router; the OpenAPI document (src/openapi/) is generated from the same
-// declarations, so the contract is written once.
+// operations with mount(), on a route table (route-table.ts) or an Express router; the OpenAPI
+// document (src/openapi/) is generated from the same declarations, so the contract is written once.
 import type { RequestHandler } from 'express';
 import type { z } from 'zod';
 import type { Role } from '../auth/roles.ts';
