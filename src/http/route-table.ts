@@ -11,7 +11,7 @@
 // matches, or matches with another method, passes on to the 405 and 404 handlers.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { match, type MatchFunction } from 'path-to-regexp';
-import { runInOrder } from './run-in-order.ts';
+import { callHandler, runInOrder } from './run-in-order.ts';
 
 export interface TableRoute {
   /** Upper-case, as `req.method`. */
@@ -24,8 +24,8 @@ export interface TableRoute {
 interface CompiledRoute {
   prefix: string;
   matchPath: MatchFunction<Record<string, string>>;
-  /** What `req.route` is while the route runs: the path is the metrics' route label. */
-  info: { path: string; methods: Record<string, true> };
+  /** What `req.route` is while the route runs: its path is the metrics' route label. */
+  info: { path: string };
   handler: RequestHandler;
 }
 
@@ -79,33 +79,25 @@ export function routeOperations(...tables: RouteTable[]): RequestHandler & { tab
       if (!found) continue;
       req.params = found.params;
       (req as { route?: unknown }).route = route.info;
-      return callRoute(route.handler, req, res, next);
+      return callHandler(route.handler, req, res, next);
     }
     next();
   };
   return Object.assign(routeOperation, { tables });
 }
 
-function callRoute(handler: RequestHandler, req: Request, res: Response, next: NextFunction): void {
-  try {
-    const result: unknown = handler(req, res, next);
-    if (result instanceof Promise) result.catch(next);
-  } catch (thrown) {
-    next(thrown);
-  }
-}
-
 function compileRoutes(routes: TableRoute[]): Map<string, CompiledRoute[]> {
   const byMethod = new Map<string, CompiledRoute[]>();
   for (const route of routes) {
-    const compiled: CompiledRoute = {
+    let ofMethod = byMethod.get(route.method);
+    if (!ofMethod) byMethod.set(route.method, (ofMethod = []));
+    ofMethod.push({
       prefix: literalPrefixOf(route.path),
       // Express's defaults: case-insensitive, an optional trailing slash, the whole path.
       matchPath: match<Record<string, string>>(route.path, { decode: decodeParam, sensitive: false, trailing: true, end: true }),
-      info: { path: route.path, methods: { [route.method.toLowerCase()]: true } },
+      info: { path: route.path },
       handler: route.handler,
-    };
-    byMethod.set(route.method, [...(byMethod.get(route.method) ?? []), compiled]);
+    });
   }
   return byMethod;
 }

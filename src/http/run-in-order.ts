@@ -28,12 +28,16 @@ function advance(chain: Chain, error?: unknown): void {
   if (error !== undefined && error !== null) return chain.next(error);
   const handler = chain.handlers[chain.index++];
   if (!handler) return chain.next();
+  callHandler(handler, chain.req, chain.res, chain.step);
+}
+
+/** Calls a handler as Express 5 does: what it throws, or its promise rejects with, goes to `next`. */
+export function callHandler(handler: RequestHandler, req: Request, res: Response, next: NextFunction): void {
   try {
-    const result: unknown = handler(chain.req, chain.res, chain.step);
-    // Like Express 5: an async handler that rejects forwards its error.
-    if (result instanceof Promise) result.catch(chain.step);
+    const result: unknown = handler(req, res, next);
+    if (result instanceof Promise) result.catch(next);
   } catch (thrown) {
-    chain.step(thrown);
+    next(thrown);
   }
 }
 

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { routeFeatures, staticPrefixesOf } from '../../src/http/feature-router.ts';
 import { listRoutes, refuseUnsupportedMethods } from '../../src/http/method-not-allowed.ts';
 import { forPathsUnder, runInOrder } from '../../src/http/run-in-order.ts';
+import { failingHandlers } from '../support/failing-handlers.ts';
 
 const servers: Array<{ close(cb: () => void): void }> = [];
 afterEach(async () => {
@@ -39,15 +40,7 @@ describe('runInOrder', () => {
     expect(await (await fetch(`${base}/x`)).json()).toEqual(['a', 'b', 'c']);
   });
 
-  it.each([
-    ['passes an error to next', ((_req, _res, next) => next(new Error('passed'))) as RequestHandler, 'passed'],
-    ['throws', (() => {
-      throw new Error('thrown');
-    }) as RequestHandler, 'thrown'],
-    ['rejects', (async () => {
-      throw new Error('rejected');
-    }) as RequestHandler, 'rejected'],
-  ])('when a handler %s, then the rest of the chain and the route are skipped and the error handler answers', async (_how, failing, message) => {
+  it.each(failingHandlers)('when a handler %s, then the rest of the chain and the route are skipped and the error handler answers', async (_how, failing, message) => {
     const app = express();
     let after = 0;
     app.use(runInOrder(mark('a'), failing, () => (after += 1)));

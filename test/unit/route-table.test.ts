@@ -5,6 +5,7 @@ import { listRoutes, refuseUnsupportedMethods } from '../../src/http/method-not-
 import type { MountTarget } from '../../src/http/operation.ts';
 import { literalPrefixOf, routeOperations, RouteTable } from '../../src/http/route-table.ts';
 import { runInOrder } from '../../src/http/run-in-order.ts';
+import { failingHandlers } from '../support/failing-handlers.ts';
 
 const servers: Array<{ close(cb: () => void): void }> = [];
 afterEach(async () => {
@@ -104,15 +105,7 @@ describe('routeOperations', () => {
     expect((await answer(expressBase, 'GET', '/v1/things/abc/parts/7')).body).toEqual({ name: 'part', route: '/v1/things/:id/parts/:part', params: { id: 'abc', part: '7' }, before: ['a', 'b'] });
   });
 
-  it.each([
-    ['throws', (() => {
-      throw new Error('thrown');
-    }) as RequestHandler, 'thrown'],
-    ['rejects', (async () => {
-      throw new Error('rejected');
-    }) as RequestHandler, 'rejected'],
-    ['passes an error to next', ((_req, _res, next) => next(new Error('passed'))) as RequestHandler, 'passed'],
-  ])('when a route %s, then the error handler answers with its error', async (_how, failing, message) => {
+  it.each(failingHandlers)('when a route %s, then the error handler answers with its error', async (_how, failing, message) => {
     const app = express();
     const table = new RouteTable();
     table.get('/v1/failing', failing);
